@@ -1,0 +1,78 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * Typed failure names. Activities turn an ApiError into an ApplicationFailure of the same
+ * type, so workflows, the UI and tests can tell "fix your credentials" from "try later".
+ */
+export const FailureType = {
+  BluestoneBadRequest: 'BluestoneBadRequest',
+  BluestoneForbidden: 'BluestoneForbidden',
+  BluestoneNotFound: 'BluestoneNotFound',
+  BluestoneUnavailable: 'BluestoneUnavailable',
+  OcctooBadRequest: 'OcctooBadRequest',
+  OcctooUnauthorized: 'OcctooUnauthorized',
+  OcctooForbidden: 'OcctooForbidden',
+  OcctooNotFound: 'OcctooNotFound',
+  OcctooUnavailable: 'OcctooUnavailable',
+  OcctooMediaTimeout: 'OcctooMediaTimeout',
+  InvalidEntity: 'InvalidEntity',
+  InvalidResponse: 'InvalidResponse',
+  ConfigurationError: 'ConfigurationError',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failure types a retry cannot fix; workflows list them as non-retryable. */
+export const NON_RETRYABLE_FAILURES: FailureType[] = [
+  FailureType.BluestoneBadRequest,
+  FailureType.BluestoneForbidden,
+  FailureType.OcctooBadRequest,
+  FailureType.OcctooUnauthorized,
+  FailureType.OcctooForbidden,
+  FailureType.OcctooNotFound,
+  FailureType.InvalidEntity,
+  FailureType.ConfigurationError,
+];
+
+export interface ApiErrorInit {
+  type: FailureType;
+  message: string;
+  status?: number;
+  /** Bluestone's `x-request-tracker` or Occtoo's `requestId`. */
+  requestId?: string;
+  retryable: boolean;
+  /** From a Retry-After header, when the server sent one. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** An error from Bluestone or Occtoo, after the client's own retries are spent (or not allowed). */
+export class ApiError extends Error {
+  readonly type: FailureType;
+  readonly status?: number;
+  readonly requestId?: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message, { cause: init.cause });
+    this.name = init.type;
+    this.type = init.type;
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.retryable = init.retryable;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** Converts an ApiError (or anything else) into what an activity should throw. */
+export function toActivityFailure(err: unknown): unknown {
+  if (!(err instanceof ApiError)) return err;
+  const requestId = err.requestId ? ` (request id ${err.requestId})` : '';
+  return ApplicationFailure.create({
+    message: `${err.message}${requestId}`,
+    type: err.type,
+    nonRetryable: !err.retryable,
+    nextRetryDelay: err.retryAfterMs,
+    details: [{ status: err.status, requestId: err.requestId }],
+  });
+}

@@ -1,0 +1,297 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Service configuration: one zod schema over the environment (and `.env` when present).
+ * Every setting of Occtoo's own Bluestone provider has a counterpart here; the README's
+ * configuration table documents each variable and the provider setting it replaces.
+ */
+
+/** `bluestoneContext:occtooLanguage`, e.g. `en:en` or `l3471:sv`. */
+export interface ContextMapping {
+  context: string;
+  language: string;
+}
+
+export const MEDIA_MODES = ['ignore', 'bluestone', 'occtoo'] as const;
+export type MediaMode = (typeof MEDIA_MODES)[number];
+
+export const PRODUCT_KEY_MODES = ['id', 'number'] as const;
+export type ProductKeyMode = (typeof PRODUCT_KEY_MODES)[number];
+
+const LANGUAGE = /^[A-Za-z0-9_-]{2,10}$/;
+const CONTEXT_KEY = /^[A-Za-z0-9_.-]+$/;
+
+function parseContextPair(raw: string): ContextMapping | string {
+  const parts = raw.split(':').map((p) => p.trim());
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    return `"${raw}" is not of the form bluestoneContext:occtooLanguage`;
+  }
+  const [context, language] = parts;
+  if (!CONTEXT_KEY.test(context)) return `context "${context}" may only hold letters, digits, '.', '_' and '-'`;
+  if (!LANGUAGE.test(language)) {
+    return `language "${language}" must be 2-10 characters of letters, digits, '_' or '-' (Occtoo's rule)`;
+  }
+  return { context, language };
+}
+
+const contextPair = z.string().transform((raw, ctx) => {
+  const parsed = parseContextPair(raw.trim());
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: 'custom', message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const contextList = z.string().transform((raw, ctx) => {
+  const out: ContextMapping[] = [];
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const parsed = parseContextPair(item);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    else out.push(parsed);
+  }
+  return out;
+});
+
+const nameList = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce
+  .number({ error: 'must be a port number from 1 to 65535' })
+  .int({ error: 'must be a port number from 1 to 65535' })
+  .min(1, { error: 'must be a port number from 1 to 65535' })
+  .max(65535, { error: 'must be a port number from 1 to 65535' });
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const required = z.string().trim().min(1);
+const dataSource = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,256}$/, "may only hold letters, digits, '_' and '-'");
+const positiveInt = z.coerce.number().int().positive();
+
+/** Example values shown in error messages, so that each message says how to fix it. */
+const EXAMPLES: Record<string, string> = {
+  BLUESTONE_API_URL: 'https://api.bluestonepim.com/v1',
+  BLUESTONE_API_KEY: 'your-papi-key',
+  BLUESTONE_DEFAULT_CONTEXT: 'en:en',
+  BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3472:de',
+  HANDLE_MEDIA: 'bluestone',
+  PRODUCT_KEY: 'id',
+  OCCTOO_INGEST_URL: 'https://ingest.occtoo.com',
+  OCCTOO_DATA_PROVIDER_ID: 'your-data-provider-id',
+  OCCTOO_DATA_PROVIDER_SECRET: 'your-data-provider-secret',
+  OCCTOO_PRODUCTS_SOURCE: 'bluestoneProducts',
+  OCCTOO_CATEGORIES_SOURCE: 'bluestoneCategories',
+  OCCTOO_MEDIA_SOURCE: 'bluestoneMedia',
+  WEBHOOK_SECRET: 'a-long-random-string',
+  ALLOW_INSECURE_WEBHOOKS: 'false',
+  PORT: '3000',
+  TEMPORAL_ADDRESS: 'localhost:7233',
+  TEMPORAL_DEV_PORT: '7233',
+  TEMPORAL_UI_PORT: '8233',
+  IMPORT_BATCH_SIZE: '50',
+};
+
+const schema = z
+  .object({
+    BLUESTONE_API_URL: url.default('https://api.bluestonepim.com/v1'),
+    BLUESTONE_API_KEY: required,
+    BLUESTONE_DEFAULT_CONTEXT: contextPair.default({ context: 'en', language: 'en' }),
+    BLUESTONE_ADDITIONAL_CONTEXTS: contextList.default([]),
+    LOCALIZED_PROPERTIES_PRODUCT: nameList.default(['Name', 'Description']),
+    LOCALIZED_PROPERTIES_CATEGORY: nameList.default(['Name', 'Description']),
+    HANDLE_MEDIA: z.enum(MEDIA_MODES).default('bluestone'),
+    PRODUCT_KEY: z.enum(PRODUCT_KEY_MODES).default('id'),
+    OCCTOO_INGEST_URL: url.default('https://ingest.occtoo.com'),
+    OCCTOO_DATA_PROVIDER_ID: required,
+    OCCTOO_DATA_PROVIDER_SECRET: required,
+    OCCTOO_PRODUCTS_SOURCE: dataSource,
+    OCCTOO_CATEGORIES_SOURCE: dataSource,
+    OCCTOO_MEDIA_SOURCE: dataSource,
+    MULTI_VALUE_SEPARATOR: z.string().min(1).default('|'),
+    IMPORT_BATCH_SIZE: positiveInt.max(1000).default(50),
+    WEBHOOK_SECRET: z.string().trim().min(1).optional(),
+    ALLOW_INSECURE_WEBHOOKS: bool.default(false),
+    ADMIN_TOKEN: z.string().trim().min(1).optional(),
+    TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('bluestone-occtoo'),
+    PORT: port.default(3000),
+    TEMPORAL_DEV_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+    DATA_DIR: z.string().trim().min(1).default('.data'),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>([c.BLUESTONE_DEFAULT_CONTEXT.context]);
+    for (const extra of c.BLUESTONE_ADDITIONAL_CONTEXTS) {
+      if (seen.has(extra.context)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BLUESTONE_ADDITIONAL_CONTEXTS'],
+          message: `context "${extra.context}" is listed twice (or repeats BLUESTONE_DEFAULT_CONTEXT)`,
+        });
+      }
+      seen.add(extra.context);
+    }
+  });
+
+type RawConfig = z.output<typeof schema>;
+
+export interface Config {
+  bluestone: {
+    apiUrl: string;
+    apiKey: string;
+    defaultContext: ContextMapping;
+    additionalContexts: ContextMapping[];
+  };
+  mapping: {
+    localizedProductProperties: string[];
+    localizedCategoryProperties: string[];
+    handleMedia: MediaMode;
+    productKey: ProductKeyMode;
+    multiValueSeparator: string;
+  };
+  occtoo: {
+    ingestUrl: string;
+    dataProviderId: string;
+    dataProviderSecret: string;
+    productsSource: string;
+    categoriesSource: string;
+    mediaSource: string;
+    batchSize: number;
+  };
+  gateway: {
+    port: number;
+    webhookSecret?: string;
+    allowInsecureWebhooks: boolean;
+    adminToken?: string;
+  };
+  temporal: {
+    /** Unset: `npm start` runs the embedded dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    devPort: number;
+    uiPort: number;
+    dataDir: string;
+    shutdownGraceSeconds: number;
+  };
+  log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format?: 'json' | 'pretty' };
+}
+
+/** Every configured context, the default one first. */
+export function allContexts(config: Pick<Config, 'bluestone'>): ContextMapping[] {
+  return [config.bluestone.defaultContext, ...config.bluestone.additionalContexts];
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? 'configuration');
+  const example = EXAMPLES[name] ? ` (example: ${name}=${EXAMPLES[name]})` : '';
+  const missing = env[name] === undefined;
+  if (missing && issue.code === 'invalid_type') return `${name} is required but not set${example}`;
+  if (issue.code === 'invalid_value') {
+    return `${name} must be one of ${issue.values.map(String).join(', ')}${example}`;
+  }
+  // The message never includes the value itself: it may be a secret.
+  const message = issue.message.startsWith('is ') ? issue.message : `is invalid: ${issue.message}`;
+  return `${name} ${message}${example}`;
+}
+
+/** Reads and validates the configuration; throws a ConfigError with one line per problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, so that `FOO=` in a .env file means "use the default".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const result = schema.safeParse(cleaned);
+  const problems = result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, cleaned));
+  // Checked outside the schema so that it is reported together with every other problem.
+  if (!cleaned.WEBHOOK_SECRET && !['true', '1', 'yes'].includes(cleaned.ALLOW_INSECURE_WEBHOOKS?.toLowerCase() ?? '')) {
+    problems.push(
+      'WEBHOOK_SECRET is required unless ALLOW_INSECURE_WEBHOOKS=true: the shared secret Bluestone sends with each webhook (example: WEBHOOK_SECRET=a-long-random-string)',
+    );
+  }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  return toConfig(result.data);
+}
+
+function toConfig(c: RawConfig): Config {
+  return {
+    bluestone: {
+      apiUrl: c.BLUESTONE_API_URL,
+      apiKey: c.BLUESTONE_API_KEY,
+      defaultContext: c.BLUESTONE_DEFAULT_CONTEXT,
+      additionalContexts: c.BLUESTONE_ADDITIONAL_CONTEXTS,
+    },
+    mapping: {
+      localizedProductProperties: c.LOCALIZED_PROPERTIES_PRODUCT,
+      localizedCategoryProperties: c.LOCALIZED_PROPERTIES_CATEGORY,
+      handleMedia: c.HANDLE_MEDIA,
+      productKey: c.PRODUCT_KEY,
+      multiValueSeparator: c.MULTI_VALUE_SEPARATOR,
+    },
+    occtoo: {
+      ingestUrl: c.OCCTOO_INGEST_URL,
+      dataProviderId: c.OCCTOO_DATA_PROVIDER_ID,
+      dataProviderSecret: c.OCCTOO_DATA_PROVIDER_SECRET,
+      productsSource: c.OCCTOO_PRODUCTS_SOURCE,
+      categoriesSource: c.OCCTOO_CATEGORIES_SOURCE,
+      mediaSource: c.OCCTOO_MEDIA_SOURCE,
+      batchSize: c.IMPORT_BATCH_SIZE,
+    },
+    gateway: {
+      port: c.PORT,
+      webhookSecret: c.WEBHOOK_SECRET,
+      allowInsecureWebhooks: c.ALLOW_INSECURE_WEBHOOKS,
+      adminToken: c.ADMIN_TOKEN,
+    },
+    temporal: {
+      address: c.TEMPORAL_ADDRESS,
+      namespace: c.TEMPORAL_NAMESPACE,
+      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      devPort: c.TEMPORAL_DEV_PORT,
+      uiPort: c.TEMPORAL_UI_PORT,
+      dataDir: c.DATA_DIR,
+      shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
+    },
+    log: { level: c.LOG_LEVEL, format: c.LOG_FORMAT },
+  };
+}
+
+/** Loads `.env` from the working directory (when present) into process.env; real env vars win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/** Values that must never appear in logs or workflow history. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.bluestone.apiKey,
+    config.occtoo.dataProviderSecret,
+    config.gateway.webhookSecret,
+    config.gateway.adminToken,
+  ].filter((s): s is string => !!s);
+}
