@@ -26,8 +26,13 @@ module.exports = tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Not in workflow code.' })),
-            { name: 'zod', message: 'zod costs memory per cached workflow; validate in activities or the gateway.' },
+            ...nodeBuiltins
+              .flatMap((m) => [m, `node:${m}`])
+              .map((name) => ({ name, message: 'Not in workflow code.' })),
+            {
+              name: 'zod',
+              message: 'zod costs memory per cached workflow; validate in activities or the gateway.',
+            },
             { name: 'axios', message: 'No I/O in workflow code: call an activity.' },
             { name: 'express', message: 'No I/O in workflow code.' },
           ],
@@ -37,7 +42,10 @@ module.exports = tseslint.config(
   },
   {
     files: ['bin/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -28,7 +28,8 @@ function parseContextPair(raw: string): ContextMapping | string {
     return `"${raw}" is not of the form bluestoneContext:occtooLanguage`;
   }
   const [context, language] = parts;
-  if (!CONTEXT_KEY.test(context)) return `context "${context}" may only hold letters, digits, '.', '_' and '-'`;
+  if (!CONTEXT_KEY.test(context))
+    return `context "${context}" may only hold letters, digits, '.', '_' and '-'`;
   if (!LANGUAGE.test(language)) {
     return `language "${language}" must be 2-10 characters of letters, digits, '_' or '-' (Occtoo's rule)`;
   }
@@ -225,11 +226,16 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
 /** Reads and validates the configuration; throws a ConfigError with one line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset, so that `FOO=` in a .env file means "use the default".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const result = schema.safeParse(cleaned);
   const problems = result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, cleaned));
   // Checked outside the schema so that it is reported together with every other problem.
-  if (!cleaned.WEBHOOK_SECRET && !['true', '1', 'yes'].includes(cleaned.ALLOW_INSECURE_WEBHOOKS?.toLowerCase() ?? '')) {
+  if (
+    !cleaned.WEBHOOK_SECRET &&
+    !['true', '1', 'yes'].includes(cleaned.ALLOW_INSECURE_WEBHOOKS?.toLowerCase() ?? '')
+  ) {
     problems.push(
       'WEBHOOK_SECRET is required unless ALLOW_INSECURE_WEBHOOKS=true: the shared secret Bluestone sends with each webhook (example: WEBHOOK_SECRET=a-long-random-string)',
     );

@@ -1,0 +1,41 @@
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Activities } from '../activities';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the Temporal runtime once per process, with our logger. Signals are left to our
+ * own shutdown sequence (worker first, then the gateway, then the embedded server).
+ */
+export function installRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger, shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
+export interface SyncWorkerOptions {
+  connection: NativeConnection;
+  config: Config;
+  activities: Activities;
+  /** Prebuilt bundle (tests bundle once per file); defaults to bundling src/workflows. */
+  workflowBundle?: WorkflowBundleOption;
+  taskQueue?: string;
+}
+
+export async function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    activities: options.activities,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    // In-flight activities get this long to finish on SIGTERM; the default (0) cancels them at once.
+    shutdownGraceTime: `${config.temporal.shutdownGraceSeconds}s`,
+    shutdownForceTime: `${config.temporal.shutdownGraceSeconds + 15}s`,
+  });
+}

@@ -1,0 +1,123 @@
+import { allContexts, ConfigError, loadConfig, secretsOf } from '../../src/config';
+
+const required = {
+  BLUESTONE_API_KEY: 'papi-key-123',
+  OCCTOO_DATA_PROVIDER_ID: 'provider',
+  OCCTOO_DATA_PROVIDER_SECRET: 'provider-secret-456',
+  OCCTOO_PRODUCTS_SOURCE: 'products',
+  OCCTOO_CATEGORIES_SOURCE: 'categories',
+  OCCTOO_MEDIA_SOURCE: 'media',
+  WEBHOOK_SECRET: 'webhook-secret-789',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(required);
+    expect(c.bluestone.apiUrl).toBe('https://api.bluestonepim.com/v1');
+    expect(c.bluestone.defaultContext).toEqual({ context: 'en', language: 'en' });
+    expect(c.bluestone.additionalContexts).toEqual([]);
+    expect(c.mapping.localizedProductProperties).toEqual(['Name', 'Description']);
+    expect(c.mapping.localizedCategoryProperties).toEqual(['Name', 'Description']);
+    expect(c.mapping.handleMedia).toBe('bluestone');
+    expect(c.mapping.multiValueSeparator).toBe('|');
+    expect(c.occtoo.ingestUrl).toBe('https://ingest.occtoo.com');
+    expect(c.temporal).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      taskQueue: 'bluestone-occtoo',
+      devPort: 7233,
+      uiPort: 8233,
+      dataDir: '.data',
+    });
+    expect(c.gateway.port).toBe(3000);
+  });
+
+  it('parses contexts in the original provider format, default first', () => {
+    const c = loadConfig({
+      ...required,
+      BLUESTONE_DEFAULT_CONTEXT: 'l100:sv',
+      BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv-SE, l3472:de ,',
+      LOCALIZED_PROPERTIES_PRODUCT: 'Name, description-html ,color',
+    });
+    expect(allContexts(c)).toEqual([
+      { context: 'l100', language: 'sv' },
+      { context: 'l3471', language: 'sv-SE' },
+      { context: 'l3472', language: 'de' },
+    ]);
+    expect(c.mapping.localizedProductProperties).toEqual(['Name', 'description-html', 'color']);
+  });
+
+  it('strips a trailing slash from URLs, as the original template had one', () => {
+    expect(
+      loadConfig({ ...required, BLUESTONE_API_URL: 'https://api.test.bluestonepim.com/v1/' }).bluestone
+        .apiUrl,
+    ).toBe('https://api.test.bluestonepim.com/v1');
+  });
+
+  it('treats empty values as unset (a blank line in .env means "use the default")', () => {
+    expect(loadConfig({ ...required, HANDLE_MEDIA: '', PORT: ' ' }).mapping.handleMedia).toBe('bluestone');
+  });
+
+  it('names each missing variable on its own line, with an example', () => {
+    const { BLUESTONE_API_KEY: _a, OCCTOO_MEDIA_SOURCE: _b, ...rest } = required;
+    const problems = problemsOf(rest);
+    expect(problems).toEqual([
+      'BLUESTONE_API_KEY is required but not set (example: BLUESTONE_API_KEY=your-papi-key)',
+      'OCCTOO_MEDIA_SOURCE is required but not set (example: OCCTOO_MEDIA_SOURCE=bluestoneMedia)',
+    ]);
+  });
+
+  it.each([
+    ['BLUESTONE_DEFAULT_CONTEXT', 'en', /not of the form bluestoneContext:occtooLanguage/],
+    ['BLUESTONE_ADDITIONAL_CONTEXTS', 'l1:x', /language "x" must be 2-10 characters/],
+    ['BLUESTONE_ADDITIONAL_CONTEXTS', 'en:en', /listed twice/],
+    ['HANDLE_MEDIA', 'azure', /must be one of ignore, bluestone, occtoo/],
+    ['PRODUCT_KEY', 'sku', /must be one of id, number/],
+    ['PORT', '99999', /must be a port number from 1 to 65535/],
+    ['BLUESTONE_API_URL', 'ftp://example.com', /BLUESTONE_API_URL is invalid/],
+    ['OCCTOO_PRODUCTS_SOURCE', 'my products', /may only hold letters, digits/],
+    ['ALLOW_INSECURE_WEBHOOKS', 'maybe', /ALLOW_INSECURE_WEBHOOKS/],
+  ])('rejects %s=%s with a message that says what to fix', (name, value, message) => {
+    const problems = problemsOf({ ...required, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}`));
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('requires WEBHOOK_SECRET unless insecure webhooks are allowed explicitly', () => {
+    const { WEBHOOK_SECRET: _w, ...rest } = required;
+    expect(problemsOf(rest)).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET is required unless ALLOW_INSECURE_WEBHOOKS=true/),
+    ]);
+    expect(loadConfig({ ...rest, ALLOW_INSECURE_WEBHOOKS: 'true' }).gateway.webhookSecret).toBeUndefined();
+  });
+
+  it('never puts a secret value into an error message', () => {
+    const problems = problemsOf({
+      ...required,
+      OCCTOO_DATA_PROVIDER_SECRET: 'provider-secret-456',
+      PORT: 'provider-secret-456',
+    });
+    expect(problems.join('\n')).not.toContain('provider-secret-456');
+  });
+
+  it('lists the configured secrets so logs can mask them', () => {
+    const c = loadConfig({ ...required, ADMIN_TOKEN: 'admin-token-000' });
+    expect(secretsOf(c).sort()).toEqual([
+      'admin-token-000',
+      'papi-key-123',
+      'provider-secret-456',
+      'webhook-secret-789',
+    ]);
+  });
+});
