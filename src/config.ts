@@ -105,6 +105,7 @@ const EXAMPLES: Record<string, string> = {
   TEMPORAL_ADDRESS: 'localhost:7233',
   TEMPORAL_DEV_PORT: '7233',
   TEMPORAL_UI_PORT: '8233',
+  TEMPORAL_UI_URL: 'https://cloud.temporal.io',
   IMPORT_BATCH_SIZE: '50',
 };
 
@@ -135,6 +136,7 @@ const schema = z
     PORT: port.default(3000),
     TEMPORAL_DEV_PORT: port.default(7233),
     TEMPORAL_UI_PORT: port.default(8233),
+    TEMPORAL_UI_URL: url.optional(),
     DATA_DIR: z.string().trim().min(1).default('.data'),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -192,6 +194,8 @@ export interface Config {
     taskQueue: string;
     devPort: number;
     uiPort: number;
+    /** Base URL of the Temporal Web UI, for links in answers and logs. */
+    uiUrl: string;
     dataDir: string;
     shutdownGraceSeconds: number;
   };
@@ -280,6 +284,7 @@ function toConfig(c: RawConfig): Config {
       taskQueue: c.TEMPORAL_TASK_QUEUE,
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,
+      uiUrl: c.TEMPORAL_UI_URL ?? `http://localhost:${c.TEMPORAL_UI_PORT}`,
       dataDir: c.DATA_DIR,
       shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     },

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, createClients } from './activities';
 import { createApp } from './api/app';
 import { ConfigError, loadConfig, loadDotEnv, secretsOf } from './config';
 import { createLogger, type Logger } from './logger';
@@ -56,7 +56,11 @@ async function main(): Promise<void> {
   if (role !== 'gateway') {
     const connection = await NativeConnection.connect({ address });
     stack.push(() => connection.close());
-    worker = await createSyncWorker({ connection, config, activities: createActivities({ config, logger }) });
+    worker = await createSyncWorker({
+      connection,
+      config,
+      activities: createActivities({ config, logger, ...createClients(config, logger) }),
+    });
     workerDone = worker.run();
     logger.info('Worker polling', { address, taskQueue: config.temporal.taskQueue });
   }

@@ -61,7 +61,11 @@ export function retryAfterMs(err: AxiosError | undefined, now = Date.now()): num
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
   // Full jitter: spreads retries of many concurrent callers instead of synchronising them.
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
@@ -81,7 +85,10 @@ export interface RetryOptions {
 }
 
 /** Runs `attempt` until it succeeds, fails with a non-transient error, or attempts run out. */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetries<T>(
+  attempt: (n: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const sleep = options.sleep ?? abortableSleep;
   for (let n = 1; ; n++) {

@@ -1,17 +1,43 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { BluestoneClient } from './bluestone-client';
+import { createFullSyncActivities } from './full-sync';
 import { createHealthActivities } from './health';
+import { OcctooClient } from './occtoo-client';
+import type { PushTuning } from './sync-pages';
 
 /** What activities receive: their clients, config and logger (tests pass real or simulated ones). */
 export interface ActivityDeps {
   config: Config;
   logger: Logger;
+  bluestone: BluestoneClient;
+  occtoo: OcctooClient;
+  tuning?: PushTuning;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createFullSyncActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The API clients a worker uses, built from configuration. */
+export function createClients(config: Config, logger: Logger): Pick<ActivityDeps, 'bluestone' | 'occtoo'> {
+  return {
+    bluestone: new BluestoneClient({
+      baseUrl: config.bluestone.apiUrl,
+      apiKey: config.bluestone.apiKey,
+      onRetry: (e) => logger.warn('Retrying Bluestone call', { ...e }),
+    }),
+    occtoo: new OcctooClient({
+      baseUrl: config.occtoo.ingestUrl,
+      dataProviderId: config.occtoo.dataProviderId,
+      dataProviderSecret: config.occtoo.dataProviderSecret,
+      maxBatchEntities: config.occtoo.batchSize,
+      onRetry: (e) => logger.warn('Retrying Occtoo call', { ...e }),
+    }),
+  };
+}

@@ -61,7 +61,12 @@ export interface UploadDto {
   id: string;
   state: UploadState;
   sourceUrl?: string;
-  progress?: { totalSize?: number; uploadedSize?: number; completedPercentage?: number; isCompleted?: boolean };
+  progress?: {
+    totalSize?: number;
+    uploadedSize?: number;
+    completedPercentage?: number;
+    isCompleted?: boolean;
+  };
   createdAt?: string;
   updatedAt?: string;
   metadata?: Record<string, unknown>;

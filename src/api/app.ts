@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { healthRouter } from './health';
+import { syncRouter } from './sync-routes';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -15,6 +16,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRouter(deps));
+  app.use(syncRouter(deps));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

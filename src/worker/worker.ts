@@ -37,5 +37,8 @@ export async function createSyncWorker(options: SyncWorkerOptions): Promise<Work
     // In-flight activities get this long to finish on SIGTERM; the default (0) cancels them at once.
     shutdownGraceTime: `${config.temporal.shutdownGraceSeconds}s`,
     shutdownForceTime: `${config.temporal.shutdownGraceSeconds + 15}s`,
+    // Sync chunks heartbeat a checkpoint after every pushed page; sending it promptly (instead of
+    // once per 80% of the heartbeat timeout) is what lets a retry resume at the last page.
+    maxHeartbeatThrottleInterval: '250ms',
   });
 }

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import request from 'supertest';
-import { createActivities } from '../../src/activities';
+import { createActivities, createClients } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/logger';
 import { healthCheck } from '../../src/workflows';
@@ -28,7 +28,7 @@ describe('health check through a real worker and the gateway', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createActivities({ config, logger }),
+      activities: createActivities({ config, logger, ...createClients(config, logger) }),
     });
     const result = await worker.runUntil(
       env.client.workflow.execute(healthCheck, { taskQueue, workflowId: `health-${taskQueue}` }),
@@ -51,7 +51,7 @@ describe('health check through a real worker and the gateway', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createActivities({ config, logger }),
+      activities: createActivities({ config, logger, ...createClients(config, logger) }),
     });
     const deep = await worker.runUntil(request(app).get('/health?deep=true'));
     expect(deep.status).toBe(200);

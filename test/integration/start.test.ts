@@ -38,7 +38,9 @@ describe('npm start', () => {
     try {
       const health = await waitFor('GET /health?deep=true to answer 200', async () => {
         const res = await fetch(`http://127.0.0.1:${port}/health?deep=true`);
-        return res.status === 200 ? ((await res.json()) as { temporal: unknown; worker: unknown }) : undefined;
+        return res.status === 200
+          ? ((await res.json()) as { temporal: unknown; worker: unknown })
+          : undefined;
       });
       expect(health.temporal).toMatchObject({ connected: true, taskQueue: 'bluestone-occtoo' });
       expect(health.worker).toMatchObject({ taskQueue: 'bluestone-occtoo' });

@@ -1,0 +1,175 @@
+import { Context } from '@temporalio/activity';
+import { allContexts, type Config } from '../config';
+import type { Logger } from '../logger';
+import {
+  emptyChunkResult,
+  SET_ASIDE_LIST_CAP,
+  type ChunkCheckpoint,
+  type ChunkResult,
+  type ContextPlan,
+} from '../shared/sync-types';
+import { ApiError, FailureType, toActivityFailure } from './api-error';
+import type { BluestoneClient } from './bluestone-client';
+import type { OcctooClient } from './occtoo-client';
+import { streamPages } from './page-stream';
+import { createPageProcessor, type PageOutcome, type PushTuning } from './sync-pages';
+
+export interface FullSyncDeps {
+  config: Config;
+  logger: Logger;
+  bluestone: BluestoneClient;
+  occtoo: OcctooClient;
+  tuning?: PushTuning;
+}
+
+export interface ChunkInput {
+  pass: ContextPlan;
+  /** Product cursor or category page number where this chunk starts; undefined = the beginning. */
+  cursor?: string;
+  /** First product id of the stream, once known (restart detection). */
+  head?: string;
+  maxPages: number;
+}
+
+/** Products per cursor page (the API's maximum) and categories per scan page. */
+export const PRODUCT_PAGE_SIZE = 100;
+export const CATEGORY_PAGE_SIZE = 100;
+/** A chunk reports back to its workflow at least this often, so progress stays fresh. */
+const CHUNK_MAX_MILLIS = 60_000;
+
+/**
+ * Full-sync activities: one plan step, then chunk activities that stream a few pages each.
+ * Each chunk heartbeats its checkpoint after every pushed page; a retry (for instance after a
+ * worker crash) resumes from that checkpoint rather than from the chunk's start.
+ */
+export function createFullSyncActivities(deps: FullSyncDeps) {
+  const { config, bluestone } = deps;
+  const pages = createPageProcessor(deps, deps.tuning);
+
+  async function runChunk(
+    input: ChunkInput,
+    readPage: (
+      cursor: string | undefined,
+      signal: AbortSignal,
+    ) => Promise<{ items: never[]; nextCursor?: string }>,
+    processPage: (items: never[], signal: AbortSignal) => Promise<PageOutcome>,
+    watchRestart?: (cursor: string | undefined, items: never[]) => boolean,
+  ): Promise<ChunkResult> {
+    const ctx = Context.current();
+    const resumed = ctx.info.heartbeatDetails as ChunkCheckpoint | undefined;
+    const total: ChunkCheckpoint = resumed ?? { ...emptyChunkResult(), cursor: input.cursor };
+    if (resumed) {
+      ctx.log.info('Resuming chunk from its last checkpoint', {
+        context: input.pass.context,
+        pages: resumed.pages,
+      });
+    }
+    const signal = ctx.cancellationSignal;
+    try {
+      const stream = await streamPages({
+        startCursor: total.cursor,
+        maxPages: Math.max(1, input.maxPages - total.pages),
+        maxMillis: CHUNK_MAX_MILLIS,
+        signal,
+        readPage: async (cursor) => {
+          const page = await readPage(cursor, signal);
+          if (watchRestart?.(cursor, page.items)) total.restarts++;
+          return page;
+        },
+        processPage: (items) => processPage(items, signal),
+        onCommitted: (nextCursor, outcome) => {
+          total.cursor = nextCursor;
+          total.pages++;
+          total.read += outcome.read;
+          total.sent += outcome.sent;
+          total.mediaUploaded += outcome.mediaUploaded;
+          total.mediaSent += outcome.mediaSent;
+          total.setAsideCount += outcome.setAside.length;
+          total.setAside = [...total.setAside, ...outcome.setAside].slice(0, SET_ASIDE_LIST_CAP);
+          ctx.heartbeat(total);
+        },
+      });
+      const { cursor: _cursor, ...result } = total;
+      return { ...result, nextCursor: stream.nextCursor, done: stream.done };
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  }
+
+  return {
+    /** Resolves the contexts to sync and checks them against Bluestone before any data moves. */
+    async planFullSync(input: { contexts?: string[] }): Promise<ContextPlan[]> {
+      const configured = allContexts(config).map((c, i) => ({ ...c, isDefault: i === 0 }));
+      const wanted = input.contexts?.length ? input.contexts : configured.map((c) => c.context);
+      const unknown = wanted.filter((w) => !configured.some((c) => c.context === w));
+      if (unknown.length > 0) {
+        throw toActivityFailure(
+          new ApiError({
+            type: FailureType.ConfigurationError,
+            message: `Context ${unknown.join(', ')} is not configured; configured contexts: ${configured.map((c) => c.context).join(', ')} (BLUESTONE_DEFAULT_CONTEXT / BLUESTONE_ADDITIONAL_CONTEXTS)`,
+            retryable: false,
+          }),
+        );
+      }
+      let available: string[];
+      try {
+        available = (await bluestone.listContexts()).map((c) => c.context);
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+      const missing = wanted.filter((w) => !available.includes(w));
+      if (missing.length > 0) {
+        throw toActivityFailure(
+          new ApiError({
+            type: FailureType.ConfigurationError,
+            message: `Bluestone has no context ${missing.join(', ')}; it has: ${available.join(', ')}. Fix BLUESTONE_DEFAULT_CONTEXT / BLUESTONE_ADDITIONAL_CONTEXTS.`,
+            retryable: false,
+          }),
+        );
+      }
+      return configured.filter((c) => wanted.includes(c.context));
+    },
+
+    async syncCategoryChunk(input: ChunkInput): Promise<ChunkResult> {
+      return runChunk(
+        input,
+        async (cursor, signal) => {
+          const pageNo = cursor === undefined ? 0 : Number(cursor);
+          const page = await bluestone.categoryScanPage(
+            input.pass.context,
+            { pageNo, itemsOnPage: CATEGORY_PAGE_SIZE },
+            { signal },
+          );
+          const more = (pageNo + 1) * CATEGORY_PAGE_SIZE < page.totalCount && page.results.length > 0;
+          return { items: page.results as never[], nextCursor: more ? String(pageNo + 1) : undefined };
+        },
+        (items, signal) => pages.processCategories(input.pass, items, signal),
+      );
+    },
+
+    async syncProductChunk(input: ChunkInput): Promise<ChunkResult> {
+      // Bluestone silently restarts a stream whose cursor it does not know: notice it. Writes are
+      // idempotent, so a restart costs time, not correctness; it is counted and logged.
+      let head = input.head;
+      const result = await runChunk(
+        input,
+        async (cursor, signal) => {
+          const page = await bluestone.productCursorPage(input.pass.context, cursor, PRODUCT_PAGE_SIZE, {
+            signal,
+          });
+          return { items: page.results as never[], nextCursor: page.nextCursor ?? undefined };
+        },
+        (items, signal) => pages.processProducts(input.pass, items, signal),
+        (cursor, items) => {
+          const first = (items[0] as { id?: string } | undefined)?.id;
+          if (cursor === undefined) head = first;
+          const restarted = cursor !== undefined && head !== undefined && first === head;
+          if (restarted)
+            deps.logger.warn('Bluestone restarted the product stream', { context: input.pass.context });
+          return restarted;
+        },
+      );
+      return { ...result, head };
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { Router, type Request, type Response } from 'express';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { describeSync, startFullSync, SyncConflictError } from '../client/syncs';
+import type { FullSyncInput } from '../shared/sync-types';
+import { requireAdmin } from './auth';
+import { isTemporalUnavailable } from './temporal-errors';
+
+/**
+ * Admin routes: the original provider's full-sync triggers (`/CategoriesFullSync`,
+ * `/ProductFullSync`, GET or POST) and `GET /syncs/:workflowId`.
+ */
+export function syncRouter(deps: { temporal: Client; config: Config; logger: Logger }): Router {
+  const router = Router();
+  const admin = requireAdmin(deps.config.gateway.adminToken);
+
+  const start = (input: FullSyncInput) => async (_req: Request, res: Response) => {
+    try {
+      const started = await startFullSync(deps.temporal, deps.config, input);
+      deps.logger.info('Full sync started', { ...started });
+      res.status(202).json(started);
+    } catch (err) {
+      if (err instanceof SyncConflictError) {
+        res.status(409).json({ error: err.message, workflowId: err.runningWorkflowId });
+      } else if (isTemporalUnavailable(err)) {
+        res
+          .status(503)
+          .set('Retry-After', '30')
+          .json({ error: 'Temporal is unreachable; try again shortly.' });
+      } else {
+        throw err;
+      }
+    }
+  };
+  router.all('/CategoriesFullSync', admin, start({ categories: true, products: false }));
+  router.all('/ProductFullSync', admin, start({ categories: false, products: true }));
+
+  router.get('/syncs/:workflowId', admin, async (req, res) => {
+    try {
+      res.json(await describeSync(deps.temporal, deps.config, String(req.params.workflowId)));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        res.status(404).json({ error: `No sync workflow with id ${req.params.workflowId}` });
+      } else if (isTemporalUnavailable(err)) {
+        res
+          .status(503)
+          .set('Retry-After', '30')
+          .json({ error: 'Temporal is unreachable; try again shortly.' });
+      } else {
+        throw err;
+      }
+    }
+  });
+  return router;
+}

@@ -1,0 +1,32 @@
+/**
+ * Typed failure names. Activities turn an ApiError into an ApplicationFailure of the same
+ * type, so workflows, the UI and tests can tell "fix your credentials" from "try later".
+ */
+export const FailureType = {
+  BluestoneBadRequest: 'BluestoneBadRequest',
+  BluestoneForbidden: 'BluestoneForbidden',
+  BluestoneNotFound: 'BluestoneNotFound',
+  BluestoneUnavailable: 'BluestoneUnavailable',
+  OcctooBadRequest: 'OcctooBadRequest',
+  OcctooUnauthorized: 'OcctooUnauthorized',
+  OcctooForbidden: 'OcctooForbidden',
+  OcctooNotFound: 'OcctooNotFound',
+  OcctooUnavailable: 'OcctooUnavailable',
+  OcctooMediaTimeout: 'OcctooMediaTimeout',
+  InvalidEntity: 'InvalidEntity',
+  InvalidResponse: 'InvalidResponse',
+  ConfigurationError: 'ConfigurationError',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failure types a retry cannot fix; workflows list them as non-retryable. */
+export const NON_RETRYABLE_FAILURES: FailureType[] = [
+  FailureType.BluestoneBadRequest,
+  FailureType.BluestoneForbidden,
+  FailureType.OcctooBadRequest,
+  FailureType.OcctooUnauthorized,
+  FailureType.OcctooForbidden,
+  FailureType.OcctooNotFound,
+  FailureType.InvalidEntity,
+  FailureType.ConfigurationError,
+];

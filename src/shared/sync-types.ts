@@ -1,0 +1,157 @@
+/**
+ * Contracts between workflows, activities, the gateway and the CLI. Types only (plus tiny pure
+ * helpers), so that workflow code can import them without pulling anything into the sandbox.
+ * Everything here is small: cursors, ids and counts, never product payloads.
+ */
+
+export type SyncSource = 'categories' | 'products';
+
+/** One Bluestone context mapped to one Occtoo language. */
+export interface ContextPlan {
+  context: string;
+  language: string;
+  isDefault: boolean;
+}
+
+/** An entity that could not be sent, and why. Lists of these are capped in workflow state. */
+export interface SetAsideEntity {
+  source: SyncSource | 'media';
+  context?: string;
+  id: string;
+  reason: string;
+}
+
+/** The cap on set-aside entities kept in workflow state and results (the count is exact). */
+export const SET_ASIDE_LIST_CAP = 100;
+
+export interface SourceProgress {
+  read: number;
+  sent: number;
+  setAside: number;
+  mediaUploaded: number;
+  mediaSent: number;
+  /** Pages finished (categories: scan pages; products: cursor pages). */
+  pages: number;
+  /** Where the next chunk starts: a product cursor, or a category page number. */
+  cursor?: string;
+  /** How often Bluestone silently restarted a cursor stream (its unknown-cursor quirk). */
+  restarts: number;
+  /** First product id of the cursor stream: seeing it again mid-stream means a restart. */
+  head?: string;
+  done: boolean;
+}
+
+export interface ContextProgress {
+  context: string;
+  language: string;
+  categories: SourceProgress;
+  products: SourceProgress;
+}
+
+export interface FullSyncProgress {
+  phase: 'planning' | 'categories' | 'products' | 'done';
+  startedAt: string;
+  elapsedSeconds: number;
+  contexts: ContextProgress[];
+  setAsideCount: number;
+  setAside: SetAsideEntity[];
+  /** Continue-as-new generations so far. */
+  runs: number;
+}
+
+export interface FullSyncInput {
+  /** Default: both. */
+  categories?: boolean;
+  products?: boolean;
+  /** Subset of the configured Bluestone contexts; default: all of them. */
+  contexts?: string[];
+  /** Tuning, mostly for tests and benchmarks. */
+  options?: FullSyncOptions;
+  /** Carried across continue-as-new; never set by callers. */
+  state?: FullSyncState;
+}
+
+export interface FullSyncOptions {
+  /** Pages one chunk activity reads at most before it reports back (default 20). */
+  pagesPerChunk?: number;
+  /** Continue-as-new once history has this many events (default 2,000), or when Temporal suggests it. */
+  maxHistoryEvents?: number;
+  /** Heartbeat timeout of chunk activities (default 30 s); a dead worker is noticed after it. */
+  heartbeatTimeoutSeconds?: number;
+}
+
+export interface FullSyncState {
+  plan: ContextPlan[];
+  progress: FullSyncProgress;
+}
+
+export interface FullSyncResult {
+  status: 'completed';
+  progress: FullSyncProgress;
+}
+
+/** What a chunk activity reports: where it stopped and what it did. */
+export interface ChunkResult {
+  /** Next cursor (products) or page number (categories); undefined when the stream is finished. */
+  nextCursor?: string;
+  done: boolean;
+  /** First product id of the cursor stream (products only). */
+  head?: string;
+  pages: number;
+  read: number;
+  sent: number;
+  mediaUploaded: number;
+  mediaSent: number;
+  restarts: number;
+  setAsideCount: number;
+  setAside: SetAsideEntity[];
+}
+
+/** Heartbeat details of a chunk activity: enough to resume after a crash. */
+export interface ChunkCheckpoint extends ChunkResult {
+  /** The cursor after the last fully pushed page. */
+  cursor?: string;
+}
+
+export function emptySourceProgress(cursor?: string): SourceProgress {
+  return {
+    read: 0,
+    sent: 0,
+    setAside: 0,
+    mediaUploaded: 0,
+    mediaSent: 0,
+    pages: 0,
+    restarts: 0,
+    done: false,
+    cursor,
+  };
+}
+
+export function emptyChunkResult(): ChunkResult {
+  return {
+    done: false,
+    pages: 0,
+    read: 0,
+    sent: 0,
+    mediaUploaded: 0,
+    mediaSent: 0,
+    restarts: 0,
+    setAsideCount: 0,
+    setAside: [],
+  };
+}
+
+/**
+ * Workflow ids of full syncs, one per scope, so that overlapping starts are refused. Ids are
+ * prefixed with the task queue so that several deployments can share one namespace.
+ */
+export function fullSyncWorkflowId(
+  taskQueue: string,
+  input: Pick<FullSyncInput, 'categories' | 'products'>,
+): string {
+  const categories = input.categories ?? true;
+  const products = input.products ?? true;
+  const scope =
+    categories && products ? 'full-sync' : categories ? 'full-sync-categories' : 'full-sync-products';
+  return `${taskQueue}/${scope}`;
+}

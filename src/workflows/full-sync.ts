@@ -1,0 +1,184 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_FAILURES } from '../shared/failures';
+import { SyncKind } from '../shared/search-attributes';
+import {
+  emptySourceProgress,
+  SET_ASIDE_LIST_CAP,
+  type ChunkResult,
+  type ContextPlan,
+  type ContextProgress,
+  type FullSyncInput,
+  type FullSyncProgress,
+  type FullSyncResult,
+  type SourceProgress,
+  type SyncSource,
+} from '../shared/sync-types';
+
+/** Live progress of a full sync, per context and per source. */
+export const progressQuery = defineQuery<FullSyncProgress>('progress');
+
+const DEFAULT_PAGES_PER_CHUNK = 20;
+const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
+const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
+
+/**
+ * Copies the whole published catalog into Occtoo: categories, then products (with media), for
+ * every configured context (contexts run side by side). Each step is a chunk activity that
+ * streams a few pages (reading the next page while the previous one is pushed) and heartbeats
+ * the cursor after every pushed page, so a crashed worker resumes where it stopped. History
+ * holds cursors and counts only, and the workflow continues as new before it grows large.
+ */
+export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResult> {
+  const syncCategories = input.categories ?? true;
+  const syncProducts = input.products ?? true;
+  const options = input.options ?? {};
+  const { planFullSync } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+  });
+  const chunks = proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
+    // Transient failures retry with backoff, for a bounded time.
+    scheduleToCloseTimeout: '24 hours',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  });
+
+  const progress: FullSyncProgress = input.state?.progress ?? {
+    phase: 'planning',
+    startedAt: new Date().toISOString(),
+    elapsedSeconds: 0,
+    contexts: [],
+    setAsideCount: 0,
+    setAside: [],
+    runs: 0,
+  };
+  setHandler(progressQuery, () => ({ ...progress, elapsedSeconds: elapsedSince(progress.startedAt) }));
+  if (!input.state) upsertSearchAttributes([{ key: SyncKind, value: 'full' }]);
+
+  let plan: ContextPlan[];
+  if (input.state) {
+    plan = input.state.plan;
+  } else {
+    plan = await planFullSync({ contexts: input.contexts });
+    progress.contexts = plan.map((p) => ({
+      context: p.context,
+      language: p.language,
+      categories: { ...emptySourceProgress(), done: !syncCategories },
+      products: { ...emptySourceProgress(), done: !syncProducts },
+    }));
+  }
+  report(progress);
+
+  let pausing = false;
+  const shouldPause = () => {
+    const info = workflowInfo();
+    return (
+      info.continueAsNewSuggested ||
+      info.historyLength >= (options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)
+    );
+  };
+
+  const runSource = async (source: SyncSource, ctx: ContextProgress) => {
+    const pass = plan.find((p) => p.context === ctx.context)!;
+    const state = ctx[source];
+    while (!state.done && !pausing) {
+      const chunkInput = {
+        pass,
+        cursor: state.cursor,
+        head: state.head,
+        maxPages: options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK,
+      };
+      const result =
+        source === 'categories'
+          ? await chunks.syncCategoryChunk(chunkInput)
+          : await chunks.syncProductChunk(chunkInput);
+      record(progress, state, result, ctx.context);
+      report(progress);
+      if (shouldPause()) pausing = true;
+    }
+  };
+
+  for (const source of ['categories', 'products'] as const) {
+    if (progress.contexts.every((c) => c[source].done)) continue;
+    progress.phase = source;
+    await Promise.all(progress.contexts.map((ctx) => runSource(source, ctx)));
+    if (pausing) {
+      // Handlers (queries) must finish before the history is handed over.
+      await condition(allHandlersFinished);
+      progress.runs += 1;
+      return await continueAsNew<typeof fullSync>({ ...input, state: { plan, progress } });
+    }
+  }
+
+  progress.phase = 'done';
+  progress.elapsedSeconds = elapsedSince(progress.startedAt);
+  report(progress);
+  return { status: 'completed', progress };
+}
+
+function record(
+  progress: FullSyncProgress,
+  state: SourceProgress,
+  chunk: ChunkResult,
+  context: string,
+): void {
+  state.read += chunk.read;
+  state.sent += chunk.sent;
+  state.setAside += chunk.setAsideCount;
+  state.mediaUploaded += chunk.mediaUploaded;
+  state.mediaSent += chunk.mediaSent;
+  state.pages += chunk.pages;
+  state.restarts += chunk.restarts;
+  state.cursor = chunk.nextCursor;
+  state.head = chunk.head ?? state.head;
+  state.done = chunk.done;
+  progress.setAsideCount += chunk.setAsideCount;
+  progress.setAside = [
+    ...progress.setAside,
+    ...chunk.setAside.map((s) => ({ ...s, context: s.context ?? context })),
+  ].slice(0, SET_ASIDE_LIST_CAP);
+}
+
+function elapsedSince(startedAt: string): number {
+  return Math.round((Date.now() - Date.parse(startedAt)) / 1000);
+}
+
+/** The run's current details in the Temporal UI: a small Markdown table. */
+function report(progress: FullSyncProgress): void {
+  const rows = progress.contexts.flatMap((c) =>
+    (['categories', 'products'] as const).map(
+      (s) =>
+        `| ${c.context} (${c.language}) | ${s} | ${c[s].read} | ${c[s].sent} | ${c[s].setAside} | ${c[s].mediaUploaded} | ${c[s].pages} | ${c[s].done ? 'done' : 'running'} |`,
+    ),
+  );
+  const setAside = progress.setAside
+    .slice(0, 10)
+    .map((s) => `- ${s.source} ${s.id}${s.context ? ` (${s.context})` : ''}: ${s.reason}`);
+  setCurrentDetails(
+    [
+      `**Full sync** — phase ${progress.phase}, ${elapsedSince(progress.startedAt)} s, run ${progress.runs + 1}`,
+      '',
+      '| context | source | read | sent | set aside | media uploaded | pages | state |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      ...(progress.setAsideCount ? ['', `**Set aside: ${progress.setAsideCount}**`, ...setAside] : []),
+    ].join('\n'),
+  );
+}
