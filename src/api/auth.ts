@@ -25,12 +25,10 @@ export function requireAdmin(adminToken: string | undefined): RequestHandler {
     }
     const token = tokenOf(req);
     if (!token || !secretsMatch(token, adminToken)) {
-      res
-        .status(401)
-        .json({
-          error:
-            'Missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> or ?code=<ADMIN_TOKEN>.',
-        });
+      res.status(401).json({
+        error:
+          'Missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> or ?code=<ADMIN_TOKEN>.',
+      });
       return;
     }
     next();

@@ -46,6 +46,8 @@ export interface BluestoneSimStats {
   total: number;
   /** Requests per route, e.g. `POST /v1/products/cursor/all` or `GET /v1/products/:id`. */
   byRoute: Record<string, number>;
+  /** Product cursor pages served, by `context@offset` (how often each page was read). */
+  cursorPageReads: Record<string, number>;
   /** `x-request-tracker` of the last error answered by a route (not by fault injection). */
   lastErrorTracker?: string;
 }
@@ -301,7 +303,7 @@ export async function startBluestoneSim(options: BluestoneSimOptions = {}): Prom
       throw new Error(`unpublishedContexts: "${c}" is not a context of the catalog`);
   }
   for (const c of catalog.contexts) if (!unpublished.has(c.context)) ledger.recordInitial(c.context);
-  const stats: BluestoneSimStats = { total: 0, byRoute: {} };
+  const stats: BluestoneSimStats = { total: 0, byRoute: {}, cursorPageReads: {} };
   const cursorKey = randomBytes(16);
 
   // The cursor is opaque and signed: a garbage or foreign cursor cannot be decoded and so
@@ -462,6 +464,8 @@ export async function startBluestoneSim(options: BluestoneSimOptions = {}): Prom
     if (limit > 100) throw new PapiHttpError(400, 'limit cannot be greater than the max value of 100');
     const offset = decodeCursor(body.cursor, context);
     const results = catalog.productsIn(context).slice(offset, offset + limit);
+    const page = `${context}@${offset}`;
+    stats.cursorPageReads[page] = (stats.cursorPageReads[page] ?? 0) + 1;
     // The last page of data still carries a cursor; only the empty page after it says null (§4.2).
     res.json({
       nextCursor: results.length ? encodeCursor(context, offset + results.length) : null,
@@ -641,6 +645,7 @@ export async function startBluestoneSim(options: BluestoneSimOptions = {}): Prom
     resetStats() {
       stats.total = 0;
       stats.byRoute = {};
+      stats.cursorPageReads = {};
       stats.lastErrorTracker = undefined;
     },
     async close() {

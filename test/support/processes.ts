@@ -23,9 +23,16 @@ export interface RunningProcess {
 }
 
 /** Runs `tsx <script> ...args` from the repository root with the given environment. */
-export function runTs(script: string, args: string[], env: Record<string, string>): RunningProcess {
+export function runTs(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { detached?: boolean } = {},
+): RunningProcess {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), script, ...args], {
     cwd: REPO_ROOT,
+    // Detached: its own process group, so a test can kill the whole tree (tsx and node) at once.
+    detached: options.detached ?? false,
     // A clean environment: only PATH and what the test gives, so no developer .env leaks in.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

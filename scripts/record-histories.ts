@@ -1,0 +1,102 @@
+/**
+ * Records the workflow histories that the replay tests check the current workflow code
+ * against (test/histories/*.json). Run it when a workflow changes in a way that is meant to be
+ * incompatible (and version the change with `patched()` instead when old runs may still exist):
+ *
+ *   npx tsx scripts/record-histories.ts
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createActivities, createClients } from '../src/activities';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startBluestoneSim } from '../src/sim/bluestone-sim';
+import { generateCatalog } from '../src/sim/catalog';
+import { startOcctooSim } from '../src/sim/occtoo-sim';
+import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
+import { requireTemporalCli } from '../src/worker/temporal-cli';
+import { fullSync } from '../src/workflows';
+
+const OUT = path.resolve(__dirname, '../test/histories');
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cli = requireTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: SEARCH_ATTRIBUTES },
+  });
+  const bluestone = await startBluestoneSim({ catalog: generateCatalog({ seed: 1, products: 25 }) });
+  const occtoo = await startOcctooSim({
+    providers: [{ id: 'p', secret: 'record-secret', allowedSources: ['*'] }],
+    mediaProcessingDelayMs: 10,
+  });
+  try {
+    const config = loadConfig({
+      BLUESTONE_API_URL: bluestone.url,
+      BLUESTONE_API_KEY: bluestone.apiKey,
+      BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv',
+      OCCTOO_INGEST_URL: occtoo.url,
+      OCCTOO_DATA_PROVIDER_ID: 'p',
+      OCCTOO_DATA_PROVIDER_SECRET: 'record-secret',
+      OCCTOO_PRODUCTS_SOURCE: 'products',
+      OCCTOO_CATEGORIES_SOURCE: 'categories',
+      OCCTOO_MEDIA_SOURCE: 'media',
+      ALLOW_INSECURE_WEBHOOKS: 'true',
+      TEMPORAL_TASK_QUEUE: 'record-histories',
+    });
+    const logger = createLogger({ level: 'WARN' });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: config.temporal.taskQueue,
+      workflowsPath: require.resolve('../src/workflows'),
+      activities: createActivities({ config, logger, ...createClients(config, logger) }),
+    });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(fullSync, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: 'recorded-full-sync',
+        // One page per chunk and a tiny history budget: the recording covers continue-as-new.
+        args: [{ options: { pagesPerChunk: 1, maxHistoryEvents: 25 } }],
+      });
+      await handle.result();
+      const lastRunId = (await handle.describe()).runId;
+      // The first run (planning, chunks, the continue-as-new decision) and the last one (resumed
+      // state, completion), in the CLI's JSON format, which the replay tests and the UI read.
+      for (const [file, runId] of [
+        ['full-sync.json', handle.firstExecutionRunId],
+        ['full-sync-final-run.json', lastRunId],
+      ]) {
+        const json = execFileSync(
+          cli,
+          [
+            'workflow',
+            'show',
+            '--address',
+            env.address,
+            '-w',
+            'recorded-full-sync',
+            '-r',
+            runId,
+            '-o',
+            'json',
+          ],
+          { encoding: 'utf8' },
+        );
+        writeFileSync(path.join(OUT, file), json);
+      }
+    });
+    console.log(`Recorded histories in ${OUT}`);
+  } finally {
+    await bluestone.close();
+    await occtoo.close();
+    await env.teardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

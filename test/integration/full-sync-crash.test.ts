@@ -1,0 +1,97 @@
+/**
+ * A worker process killed (SIGKILL) in the middle of a full sync: a new worker process finishes
+ * the same workflow, resuming each context's stream at its last pushed page.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
+import { fullSync } from '../../src/workflows';
+import { testConfig } from '../support/config';
+import { runTs, waitFor, type RunningProcess } from '../support/processes';
+import { startSims, type Sims } from '../support/sims';
+import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
+
+describe('full sync survives a worker crash', () => {
+  let env: TestWorkflowEnvironment;
+  let sims: Sims;
+  const workers: RunningProcess[] = [];
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+    // Slow APIs, so that the kill lands while pages are being read and pushed.
+    sims = await startSims({
+      catalog: { products: 700, seed: 17, mediaPerProduct: 1 },
+      bluestone: { faults: { latencyMs: 150 } },
+      occtoo: { faults: { latencyMs: 150 } },
+    });
+  });
+  afterAll(async () => {
+    for (const w of workers) killTree(w);
+    await sims?.close();
+    await env?.teardown();
+  });
+
+  function killTree(worker: RunningProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+    try {
+      process.kill(-worker.child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  it('resumes from the last pushed page and completes with the full catalog in Occtoo', async () => {
+    const taskQueue = uniqueTaskQueue('crash');
+    const workerEnv = {
+      ...sims.env,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WEBHOOK_SECRET: 'crash-test-webhook-secret',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'WARN',
+    };
+    const config = testConfig(workerEnv);
+    const startWorker = () => {
+      const worker = runTs('src/main.ts', ['worker'], workerEnv, { detached: true });
+      workers.push(worker);
+      return worker;
+    };
+
+    const first = startWorker();
+    const handle = await env.client.workflow.start(fullSync, {
+      taskQueue,
+      workflowId: `crash-${taskQueue}`,
+      // A dead worker's chunk is retried after 2 s instead of 30 s.
+      args: [{ options: { heartbeatTimeoutSeconds: 2 } }],
+    });
+    const pagesRead = () => Object.values(sims.bluestone.stats.cursorPageReads).reduce((a, b) => a + b, 0);
+    // Kill once each context has pushed a few product pages (8 pages per context in all).
+    await waitFor(
+      'product pages to be read',
+      async () => (pagesRead() >= 10 ? true : undefined),
+      120_000,
+      20,
+    );
+    killTree(first);
+    expect(await first.exited).not.toBe(0);
+    const readsAtKill = { ...sims.bluestone.stats.cursorPageReads };
+
+    startWorker();
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+
+    const expected = expectedOcctooState(sims.catalog, config);
+    expect(compareWithOcctoo(expected, sims.occtoo, config.occtoo)).toEqual([]);
+
+    const reads = sims.bluestone.stats.cursorPageReads;
+    for (const { context } of sims.catalog.contexts) {
+      const pages = Object.entries(reads).filter(([page]) => page.startsWith(`${context}@`));
+      const readTwice = pages.filter(([, n]) => n > 1).map(([page]) => page);
+      // No page is read more than twice, and only the pages in flight at the kill are read
+      // again: the one being pushed and the one read ahead while it was pushed.
+      expect(Math.max(...pages.map(([, n]) => n))).toBeLessThanOrEqual(2);
+      expect(readTwice.length).toBeLessThanOrEqual(2);
+      // Resumed at the last pushed page, not from the start of the stream.
+      const readBeforeKill = Object.keys(readsAtKill).filter((p) => p.startsWith(`${context}@`)).length;
+      if (readBeforeKill > 2) expect(reads[`${context}@0`]).toBe(1);
+    }
+  });
+});
