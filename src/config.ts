@@ -100,6 +100,11 @@ const EXAMPLES: Record<string, string> = {
   OCCTOO_CATEGORIES_SOURCE: 'bluestoneCategories',
   OCCTOO_MEDIA_SOURCE: 'bluestoneMedia',
   WEBHOOK_SECRET: 'a-long-random-string',
+  WEBHOOK_SECRET_HEADER: 'x-bluestone-secret',
+  WEBHOOK_SIGNATURE: 'plain',
+  ARCHIVE_STATES: 'ARCHIVED,TO_BE_ARCHIVED',
+  DELETE_ON_UNPUBLISH: 'false',
+  MEDIA_DELETE: 'false',
   ALLOW_INSECURE_WEBHOOKS: 'false',
   PORT: '3000',
   TEMPORAL_ADDRESS: 'localhost:7233',
@@ -128,7 +133,17 @@ const schema = z
     MULTI_VALUE_SEPARATOR: z.string().min(1).default('|'),
     IMPORT_BATCH_SIZE: positiveInt.max(1000).default(50),
     WEBHOOK_SECRET: z.string().trim().min(1).optional(),
+    WEBHOOK_SECRET_HEADER: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+      .default('x-bluestone-secret'),
+    WEBHOOK_SIGNATURE: z.enum(['plain', 'hmac-sha256']).default('plain'),
+    WEBHOOK_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
     ALLOW_INSECURE_WEBHOOKS: bool.default(false),
+    ARCHIVE_STATES: nameList.default(['ARCHIVED']),
+    DELETE_ON_UNPUBLISH: bool.default(false),
+    MEDIA_DELETE: bool.default(false),
     ADMIN_TOKEN: z.string().trim().min(1).optional(),
     TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -181,9 +196,22 @@ export interface Config {
     mediaSource: string;
     batchSize: number;
   };
+  sync: {
+    /** PRODUCT_WATCH_STATE values that mean "delete from Occtoo". */
+    archiveStates: string[];
+    /** Product DELETE differences delete the product in Occtoo (off, as in the original provider). */
+    deleteOnUnpublish: boolean;
+    /** Archive deletion also deletes the product's media entities. */
+    mediaDelete: boolean;
+  };
   gateway: {
     port: number;
     webhookSecret?: string;
+    /** Header carrying the secret (or its HMAC signature); `?code=` works too for plain secrets. */
+    webhookSecretHeader: string;
+    /** `plain`: the header holds the secret; `hmac-sha256`: the hex HMAC of the raw body. */
+    webhookSignature: 'plain' | 'hmac-sha256';
+    webhookMaxBodyBytes: number;
     allowInsecureWebhooks: boolean;
     adminToken?: string;
   };
@@ -272,9 +300,17 @@ function toConfig(c: RawConfig): Config {
       mediaSource: c.OCCTOO_MEDIA_SOURCE,
       batchSize: c.IMPORT_BATCH_SIZE,
     },
+    sync: {
+      archiveStates: c.ARCHIVE_STATES,
+      deleteOnUnpublish: c.DELETE_ON_UNPUBLISH,
+      mediaDelete: c.MEDIA_DELETE,
+    },
     gateway: {
       port: c.PORT,
       webhookSecret: c.WEBHOOK_SECRET,
+      webhookSecretHeader: c.WEBHOOK_SECRET_HEADER.toLowerCase(),
+      webhookSignature: c.WEBHOOK_SIGNATURE,
+      webhookMaxBodyBytes: c.WEBHOOK_MAX_BODY_BYTES,
       allowInsecureWebhooks: c.ALLOW_INSECURE_WEBHOOKS,
       adminToken: c.ADMIN_TOKEN,
     },

@@ -1,18 +1,12 @@
-import { Context } from '@temporalio/activity';
 import { allContexts, type Config } from '../config';
 import type { Logger } from '../logger';
-import {
-  emptyChunkResult,
-  SET_ASIDE_LIST_CAP,
-  type ChunkCheckpoint,
-  type ChunkResult,
-  type ContextPlan,
-} from '../shared/sync-types';
+import type { ChunkResult, ContextPlan } from '../shared/sync-types';
 import { ApiError, FailureType, toActivityFailure } from './api-error';
 import type { BluestoneClient } from './bluestone-client';
 import type { OcctooClient } from './occtoo-client';
-import { streamPages } from './page-stream';
-import { createPageProcessor, type PageOutcome, type PushTuning } from './sync-pages';
+import { runChunk } from './chunk';
+import type { Category, Product } from './bluestone-types';
+import { createPageProcessor, type PushTuning } from './sync-pages';
 
 export interface FullSyncDeps {
   config: Config;
@@ -34,8 +28,6 @@ export interface ChunkInput {
 /** Products per cursor page (the API's maximum) and categories per scan page. */
 export const PRODUCT_PAGE_SIZE = 100;
 export const CATEGORY_PAGE_SIZE = 100;
-/** A chunk reports back to its workflow at least this often, so progress stays fresh. */
-const CHUNK_MAX_MILLIS = 60_000;
 
 /**
  * Full-sync activities: one plan step, then chunk activities that stream a few pages each.
@@ -45,56 +37,6 @@ const CHUNK_MAX_MILLIS = 60_000;
 export function createFullSyncActivities(deps: FullSyncDeps) {
   const { config, bluestone } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
-
-  async function runChunk(
-    input: ChunkInput,
-    readPage: (
-      cursor: string | undefined,
-      signal: AbortSignal,
-    ) => Promise<{ items: never[]; nextCursor?: string }>,
-    processPage: (items: never[], signal: AbortSignal) => Promise<PageOutcome>,
-    watchRestart?: (cursor: string | undefined, items: never[]) => boolean,
-  ): Promise<ChunkResult> {
-    const ctx = Context.current();
-    const resumed = ctx.info.heartbeatDetails as ChunkCheckpoint | undefined;
-    const total: ChunkCheckpoint = resumed ?? { ...emptyChunkResult(), cursor: input.cursor };
-    if (resumed) {
-      ctx.log.info('Resuming chunk from its last checkpoint', {
-        context: input.pass.context,
-        pages: resumed.pages,
-      });
-    }
-    const signal = ctx.cancellationSignal;
-    try {
-      const stream = await streamPages({
-        startCursor: total.cursor,
-        maxPages: Math.max(1, input.maxPages - total.pages),
-        maxMillis: CHUNK_MAX_MILLIS,
-        signal,
-        readPage: async (cursor) => {
-          const page = await readPage(cursor, signal);
-          if (watchRestart?.(cursor, page.items)) total.restarts++;
-          return page;
-        },
-        processPage: (items) => processPage(items, signal),
-        onCommitted: (nextCursor, outcome) => {
-          total.cursor = nextCursor;
-          total.pages++;
-          total.read += outcome.read;
-          total.sent += outcome.sent;
-          total.mediaUploaded += outcome.mediaUploaded;
-          total.mediaSent += outcome.mediaSent;
-          total.setAsideCount += outcome.setAside.length;
-          total.setAside = [...total.setAside, ...outcome.setAside].slice(0, SET_ASIDE_LIST_CAP);
-          ctx.heartbeat(total);
-        },
-      });
-      const { cursor: _cursor, ...result } = total;
-      return { ...result, nextCursor: stream.nextCursor, done: stream.done };
-    } catch (err) {
-      throw toActivityFailure(err);
-    }
-  }
 
   return {
     /** Resolves the contexts to sync and checks them against Bluestone before any data moves. */
@@ -131,9 +73,10 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
     },
 
     async syncCategoryChunk(input: ChunkInput): Promise<ChunkResult> {
-      return runChunk(
-        input,
-        async (cursor, signal) => {
+      return runChunk<Category>({
+        cursor: input.cursor,
+        maxPages: input.maxPages,
+        readPage: async (cursor, signal) => {
           const pageNo = cursor === undefined ? 0 : Number(cursor);
           const page = await bluestone.categoryScanPage(
             input.pass.context,
@@ -141,34 +84,34 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
             { signal },
           );
           const more = (pageNo + 1) * CATEGORY_PAGE_SIZE < page.totalCount && page.results.length > 0;
-          return { items: page.results as never[], nextCursor: more ? String(pageNo + 1) : undefined };
+          return { items: page.results, nextCursor: more ? String(pageNo + 1) : undefined };
         },
-        (items, signal) => pages.processCategories(input.pass, items, signal),
-      );
+        processPage: (items, signal) => pages.processCategories(input.pass, items, signal),
+      });
     },
 
     async syncProductChunk(input: ChunkInput): Promise<ChunkResult> {
       // Bluestone silently restarts a stream whose cursor it does not know: notice it. Writes are
       // idempotent, so a restart costs time, not correctness; it is counted and logged.
       let head = input.head;
-      const result = await runChunk(
-        input,
-        async (cursor, signal) => {
+      const result = await runChunk<Product>({
+        cursor: input.cursor,
+        maxPages: input.maxPages,
+        readPage: async (cursor, signal) => {
           const page = await bluestone.productCursorPage(input.pass.context, cursor, PRODUCT_PAGE_SIZE, {
             signal,
           });
-          return { items: page.results as never[], nextCursor: page.nextCursor ?? undefined };
+          return { items: page.results, nextCursor: page.nextCursor ?? undefined };
         },
-        (items, signal) => pages.processProducts(input.pass, items, signal),
-        (cursor, items) => {
-          const first = (items[0] as { id?: string } | undefined)?.id;
-          if (cursor === undefined) head = first;
-          const restarted = cursor !== undefined && head !== undefined && first === head;
+        processPage: (items, signal) => pages.processProducts(input.pass, items, signal),
+        watchRestart: (cursor, items) => {
+          if (cursor === undefined) head = items[0]?.id;
+          const restarted = cursor !== undefined && head !== undefined && items[0]?.id === head;
           if (restarted)
             deps.logger.warn('Bluestone restarted the product stream', { context: input.pass.context });
           return restarted;
         },
-      );
+      });
       return { ...result, head };
     },
   };

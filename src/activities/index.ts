@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import { BluestoneClient } from './bluestone-client';
 import { createFullSyncActivities } from './full-sync';
 import { createHealthActivities } from './health';
+import { createIncrementalSyncActivities } from './incremental-sync';
 import { OcctooClient } from './occtoo-client';
 import type { PushTuning } from './sync-pages';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
     ...createFullSyncActivities(deps),
+    ...createIncrementalSyncActivities(deps),
   };
 }
 

@@ -21,6 +21,7 @@ import { pushEntities } from './push';
 export interface PageOutcome {
   read: number;
   sent: number;
+  deleted: number;
   mediaUploaded: number;
   mediaSent: number;
   setAside: SetAsideEntity[];
@@ -31,6 +32,10 @@ export interface PageDeps {
   logger: Logger;
   bluestone: BluestoneClient;
   occtoo: OcctooClient;
+}
+
+export function emptyOutcome(read = 0): PageOutcome {
+  return { read, sent: 0, deleted: 0, mediaUploaded: 0, mediaSent: 0, setAside: [] };
 }
 
 /** Tuning of the push side; defaults suit Occtoo's documented limits. */
@@ -155,13 +160,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       products: Product[],
       signal?: AbortSignal,
     ): Promise<PageOutcome> {
-      const outcome: PageOutcome = {
-        read: products.length,
-        sent: 0,
-        mediaUploaded: 0,
-        mediaSent: 0,
-        setAside: [],
-      };
+      const outcome = emptyOutcome(products.length);
       const [occtooFiles, relatedKeys] = await Promise.all([
         occtooFilesFor(pass, products, outcome, signal),
         relatedKeysFor(pass, products, signal),
@@ -179,13 +178,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       categories: Category[],
       signal?: AbortSignal,
     ): Promise<PageOutcome> {
-      const outcome: PageOutcome = {
-        read: categories.length,
-        sent: 0,
-        mediaUploaded: 0,
-        mediaSent: 0,
-        setAside: [],
-      };
+      const outcome = emptyOutcome(categories.length);
       const occtooFiles = await occtooFilesFor(pass, categories, outcome, signal);
       const mapped = categories.map((c) => ({
         id: c.id,

@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { healthRouter } from './health';
+import { createGatewayMetrics, metricsRouter } from './metrics';
 import { syncRouter } from './sync-routes';
+import { webhookRouter } from './webhooks';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -15,7 +17,11 @@ export interface GatewayDeps {
 export function createApp(deps: GatewayDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Per instance: several gateways in one process must not share (or collide in) a registry.
+  const metrics = createGatewayMetrics();
   app.use(healthRouter(deps));
+  app.use(metricsRouter(metrics));
+  app.use(webhookRouter({ ...deps, metrics }));
   app.use(syncRouter(deps));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -1,5 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
 
 /** Constant-time comparison that does not leak the secret's length either. */
 export function secretsMatch(given: string, expected: string): boolean {
@@ -29,6 +31,91 @@ export function requireAdmin(adminToken: string | undefined): RequestHandler {
         error:
           'Missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> or ?code=<ADMIN_TOKEN>.',
       });
+      return;
+    }
+    next();
+  };
+}
+
+/** Why a webhook delivery was refused before its body was read. */
+export type WebhookAuthFailure =
+  'secret_missing' | 'secret_wrong' | 'signature_missing' | 'signature_wrong' | 'secret_not_configured';
+
+export interface WebhookAuthOptions {
+  logger?: Logger;
+  /** Told of each refusal (metrics, logs); the answer itself is sent here. */
+  onReject?: (reason: WebhookAuthFailure, req: Request) => void;
+}
+
+/**
+ * Webhook deliveries: WEBHOOK_SECRET in the WEBHOOK_SECRET_HEADER header or `?code=` (plain), or
+ * the hex HMAC-SHA256 of the raw body keyed with it in that header (hmac-sha256; `sha256=`
+ * prefix tolerated). The raw body must already be a Buffer in `req.body` (express.raw), and is
+ * neither parsed nor inspected otherwise. ALLOW_INSECURE_WEBHOOKS without a secret lets all in.
+ */
+export function requireWebhookSecret(
+  gateway: Config['gateway'],
+  options: WebhookAuthOptions = {},
+): RequestHandler {
+  const { webhookSecret: secret, webhookSecretHeader: header, webhookSignature: scheme } = gateway;
+  if (!secret && gateway.allowInsecureWebhooks) {
+    options.logger?.warn(
+      'Webhooks are accepted WITHOUT authentication (ALLOW_INSECURE_WEBHOOKS=true, no WEBHOOK_SECRET): anyone who can reach the gateway can start syncs and archive deletions.',
+    );
+    return (_req, _res, next) => next();
+  }
+  return (req, res, next) => {
+    const refuse = (status: number, reason: WebhookAuthFailure, error: string) => {
+      options.onReject?.(reason, req);
+      res.status(status).json({ error });
+    };
+    if (!secret) {
+      // Only reachable with a hand-built Config: loadConfig refuses this combination.
+      refuse(
+        500,
+        'secret_not_configured',
+        'Webhooks are disabled: set WEBHOOK_SECRET (or ALLOW_INSECURE_WEBHOOKS=true).',
+      );
+      return;
+    }
+    if (scheme === 'hmac-sha256') {
+      const given = req
+        .get(header)
+        ?.trim()
+        .replace(/^sha256=/i, '')
+        .toLowerCase();
+      if (!given) {
+        refuse(
+          401,
+          'signature_missing',
+          `Missing signature: send the hex HMAC-SHA256 of the raw body, keyed with the webhook secret, in the ${header} header.`,
+        );
+        return;
+      }
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const expected = createHmac('sha256', secret).update(body).digest('hex');
+      if (!secretsMatch(given, expected)) {
+        refuse(
+          401,
+          'signature_wrong',
+          `Wrong signature in ${header}: it must be the hex HMAC-SHA256 of the exact body bytes, keyed with the webhook secret.`,
+        );
+        return;
+      }
+      next();
+      return;
+    }
+    const given = tokenOf(req, header);
+    if (!given) {
+      refuse(
+        401,
+        'secret_missing',
+        `Missing webhook secret: send it in the ${header} header or as ?code=<secret>.`,
+      );
+      return;
+    }
+    if (!secretsMatch(given, secret)) {
+      refuse(401, 'secret_wrong', `Wrong webhook secret in the ${header} header or ?code=.`);
       return;
     }
     next();

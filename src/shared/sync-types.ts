@@ -100,6 +100,8 @@ export interface ChunkResult {
   pages: number;
   read: number;
   sent: number;
+  /** Entities deleted from Occtoo (incremental syncs). */
+  deleted: number;
   mediaUploaded: number;
   mediaSent: number;
   restarts: number;
@@ -133,6 +135,7 @@ export function emptyChunkResult(): ChunkResult {
     pages: 0,
     read: 0,
     sent: 0,
+    deleted: 0,
     mediaUploaded: 0,
     mediaSent: 0,
     restarts: 0,
@@ -154,4 +157,82 @@ export function fullSyncWorkflowId(
   const scope =
     categories && products ? 'full-sync' : categories ? 'full-sync-categories' : 'full-sync-products';
   return `${taskQueue}/${scope}`;
+}
+
+// ---- Incremental sync, its coordinator, and archive deletion
+
+/** A `PRODUCT_SYNC_DONE` webhook: sync `syncId` reached the Public API for `context`. */
+export interface SyncDoneNotice {
+  syncId: string;
+  context: string;
+  /** Where it came from: `webhook` or `refresh` (the lookback job). */
+  via: 'webhook' | 'refresh';
+}
+
+export interface IncrementalSyncInput {
+  syncId: string;
+  context: string;
+  /** Resolved by the coordinator: why this sync cannot be applied (unknown id, unconfigured context). */
+  problem?: string;
+  pass?: ContextPlan;
+  options?: Pick<FullSyncOptions, 'pagesPerChunk' | 'heartbeatTimeoutSeconds'>;
+}
+
+export interface SourceTotals {
+  read: number;
+  sent: number;
+  deleted: number;
+  setAside: number;
+  mediaUploaded: number;
+  pages: number;
+}
+
+export interface IncrementalSyncResult {
+  status: 'applied' | 'skipped';
+  syncId: string;
+  context: string;
+  /** Set when skipped: what was wrong and what to do. */
+  reason?: string;
+  categories: SourceTotals;
+  products: SourceTotals;
+  setAside: SetAsideEntity[];
+}
+
+/** What the coordinator learned about a sync before ordering it. */
+export interface SyncLookup {
+  syncId: string;
+  context: string;
+  /** Bluestone's creation time (epoch ms); syncs are applied in this order. */
+  createdAt?: number;
+  pass?: ContextPlan;
+  problem?: string;
+}
+
+export interface ArchiveProductsInput {
+  productIds: string[];
+  /** The new state that made them archived, e.g. `ARCHIVED`. */
+  state: string;
+  context?: string;
+}
+
+export interface ArchiveProductsResult {
+  status: 'completed';
+  /** Occtoo keys deleted from the products source. */
+  deleted: string[];
+  mediaDeleted: string[];
+  /** Products that could not be deleted, and why. */
+  notDeleted: { productId: string; reason: string }[];
+}
+
+export function syncCoordinatorWorkflowId(taskQueue: string): string {
+  return `${taskQueue}/sync-coordinator`;
+}
+
+/** One incremental sync per Bluestone sync id: redeliveries and racing gateways find the same run. */
+export function incrementalSyncWorkflowId(taskQueue: string, syncId: string): string {
+  return `${taskQueue}/incremental-${syncId}`;
+}
+
+export function emptySourceTotals(): SourceTotals {
+  return { read: 0, sent: 0, deleted: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
 }

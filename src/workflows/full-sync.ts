@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -10,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { progressQuery } from './definitions';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { SyncKind } from '../shared/search-attributes';
 import {
@@ -24,9 +24,6 @@ import {
   type SourceProgress,
   type SyncSource,
 } from '../shared/sync-types';
-
-/** Live progress of a full sync, per context and per source. */
-export const progressQuery = defineQuery<FullSyncProgress>('progress');
 
 const DEFAULT_PAGES_PER_CHUNK = 20;
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;

@@ -1,3 +1,7 @@
 // The workflow bundle's entry: every workflow type the worker serves.
 export { healthCheck } from './health-check';
-export { fullSync, progressQuery } from './full-sync';
+export { fullSync } from './full-sync';
+export { incrementalSync } from './incremental-sync';
+export { syncCoordinator } from './sync-coordinator';
+export { archiveProducts } from './archive-products';
+export * from './definitions';

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchArgs {
+  products: number;
+  contexts: number;
+  /** Fixed latency on every API request of both simulators, ms (0 = none). */
+  latencyMs: number;
+  seed: number;
+  /** Only the final JSON line on stdout. */
+  json: boolean;
+  /** Workflow tuning passed as `fullSync` input options; unset = the workflow's defaults. */
+  pagesPerChunk?: number;
+  maxHistoryEvents?: number;
+  /** Where the baseline runs: its own process (like the worker), this process, or not at all. */
+  baseline: 'process' | 'inline' | 'skip';
+  /** The whole benchmark stops (and fails) after this long. */
+  timeoutSeconds: number;
+}
+
+export const USAGE = `Usage: npm run bench:full-sync -- [options]
+
+  --products N            products in the generated catalog (default 20000)
+  --contexts N            Bluestone contexts synced side by side: en, l3471, l3472, ... (default 3)
+  --latency-ms N          fixed latency on every API request of both simulators (default 0)
+  --seed N                catalog seed (default 1)
+  --pages-per-chunk N     fullSync option: pages per chunk activity (default: the workflow's, 20)
+  --max-history-events N  fullSync option: continue-as-new threshold (default: the workflow's, 2000)
+  --baseline MODE         process (default: its own process, as the worker), inline (this process), skip
+  --timeout-s N           give up after N seconds (default 3600)
+  --json                  print only the final JSON line`;
+
+export class UsageError extends Error {}
+
+function int(raw: string | undefined, name: string, fallback: number | undefined, min: number, max: number) {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        products: { type: 'string' },
+        contexts: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        seed: { type: 'string' },
+        'pages-per-chunk': { type: 'string' },
+        'max-history-events': { type: 'string' },
+        baseline: { type: 'string' },
+        'timeout-s': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const s = (name: string) => values[name] as string | undefined;
+  const baseline = s('baseline') ?? 'process';
+  if (baseline !== 'process' && baseline !== 'inline' && baseline !== 'skip') {
+    throw new UsageError(`--baseline must be process, inline or skip (got "${baseline}")`);
+  }
+  return {
+    products: int(s('products'), 'products', 20_000, 1, 1_000_000)!,
+    contexts: int(s('contexts'), 'contexts', 3, 1, 8)!,
+    latencyMs: int(s('latency-ms'), 'latency-ms', 0, 0, 10_000)!,
+    seed: int(s('seed'), 'seed', 1, 0, 2 ** 31)!,
+    pagesPerChunk: int(s('pages-per-chunk'), 'pages-per-chunk', undefined, 1, 10_000),
+    maxHistoryEvents: int(s('max-history-events'), 'max-history-events', undefined, 10, 50_000),
+    baseline,
+    timeoutSeconds: int(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
+    json: values.json === true,
+  };
+}

@@ -1,0 +1,74 @@
+import { Context } from '@temporalio/activity';
+import {
+  emptyChunkResult,
+  SET_ASIDE_LIST_CAP,
+  type ChunkCheckpoint,
+  type ChunkResult,
+} from '../shared/sync-types';
+import { toActivityFailure } from './api-error';
+import { streamPages, type StreamPage } from './page-stream';
+import type { PageOutcome } from './sync-pages';
+
+/** A chunk reports back to its workflow at least this often, so progress stays fresh. */
+const CHUNK_MAX_MILLIS = 60_000;
+
+export interface ChunkSpec<T> {
+  /** Where the chunk starts when it is not resuming: a product cursor or a page number. */
+  cursor?: string;
+  maxPages: number;
+  readPage(cursor: string | undefined, signal: AbortSignal): Promise<StreamPage<T>>;
+  processPage(items: T[], signal: AbortSignal): Promise<PageOutcome>;
+  /** Called with every page read; true means the stream restarted (counted). */
+  watchRestart?(cursor: string | undefined, items: T[]): boolean;
+}
+
+/**
+ * Runs one chunk of a sync inside an activity: streams up to `maxPages` pages, heartbeating a
+ * checkpoint after every pushed page. A retried attempt (after a crash, a deploy, a timeout)
+ * resumes from the last checkpoint, so finished pages are neither re-read nor counted twice.
+ */
+export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
+  const ctx = Context.current();
+  const resumed = ctx.info.heartbeatDetails as ChunkCheckpoint | undefined;
+  const total: ChunkCheckpoint = resumed ?? { ...emptyChunkResult(), cursor: spec.cursor };
+  if (resumed) ctx.log.info('Resuming a chunk from its last checkpoint', { pages: resumed.pages });
+  if (total.done) return result(total);
+  const signal = ctx.cancellationSignal;
+  try {
+    const stream = await streamPages({
+      startCursor: total.cursor,
+      maxPages: Math.max(1, spec.maxPages - total.pages),
+      maxMillis: CHUNK_MAX_MILLIS,
+      signal,
+      readPage: async (cursor) => {
+        const page = await spec.readPage(cursor, signal);
+        if (spec.watchRestart?.(cursor, page.items)) total.restarts++;
+        return page;
+      },
+      processPage: (items) => spec.processPage(items, signal),
+      onCommitted: (nextCursor, outcome) => {
+        total.cursor = nextCursor;
+        total.done = nextCursor === undefined;
+        total.pages++;
+        total.read += outcome.read;
+        total.sent += outcome.sent;
+        total.deleted += outcome.deleted;
+        total.mediaUploaded += outcome.mediaUploaded;
+        total.mediaSent += outcome.mediaSent;
+        total.setAsideCount += outcome.setAside.length;
+        total.setAside = [...total.setAside, ...outcome.setAside].slice(0, SET_ASIDE_LIST_CAP);
+        ctx.heartbeat(total);
+      },
+    });
+    total.cursor = stream.nextCursor;
+    total.done = stream.done;
+    return result(total);
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
+function result(total: ChunkCheckpoint): ChunkResult {
+  const { cursor, ...rest } = total;
+  return { ...rest, nextCursor: cursor };
+}

@@ -1,0 +1,96 @@
+import { proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_FAILURES } from '../shared/failures';
+import { BluestoneContext, SyncId, SyncKind } from '../shared/search-attributes';
+import {
+  emptySourceTotals,
+  SET_ASIDE_LIST_CAP,
+  type IncrementalSyncInput,
+  type IncrementalSyncResult,
+} from '../shared/sync-types';
+import { incrementalProgressQuery } from './definitions';
+
+const DEFAULT_PAGES_PER_CHUNK = 20;
+
+/**
+ * Applies one Bluestone sync: its category and product differences, re-read in the sync's own
+ * context and pushed with the full sync's mapping. One workflow per sync id (the id is derived
+ * from it), so a redelivered webhook never applies a sync twice. Normally started by the
+ * coordinator, which applies syncs one at a time in Bluestone's order; it can also be started
+ * by hand with just `{ syncId, context }`.
+ */
+export async function incrementalSync(input: IncrementalSyncInput): Promise<IncrementalSyncResult> {
+  const options = input.options ?? {};
+  const { lookupSyncs } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+  });
+  const { applyDifferencesChunk } = proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? 30}s`,
+    scheduleToCloseTimeout: '24 hours',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  });
+
+  const result: IncrementalSyncResult = {
+    status: 'applied',
+    syncId: input.syncId,
+    context: input.context,
+    categories: emptySourceTotals(),
+    products: emptySourceTotals(),
+    setAside: [],
+  };
+  setHandler(incrementalProgressQuery, () => result);
+  upsertSearchAttributes([
+    { key: SyncKind, value: 'incremental' },
+    { key: SyncId, value: input.syncId },
+    { key: BluestoneContext, value: input.context },
+  ]);
+
+  let { pass, problem } = input;
+  if (!pass && !problem) {
+    const [lookup] = await lookupSyncs({ notices: [{ syncId: input.syncId, context: input.context }] });
+    ({ pass, problem } = lookup);
+    result.context = lookup.context;
+  }
+  if (problem || !pass) {
+    result.status = 'skipped';
+    result.reason = problem ?? 'no context plan';
+    setCurrentDetails(`**Skipped** sync ${input.syncId}: ${result.reason}`);
+    return result;
+  }
+
+  for (const source of ['categories', 'products'] as const) {
+    const totals = result[source];
+    let cursor: string | undefined;
+    for (;;) {
+      const chunk = await applyDifferencesChunk({
+        syncId: input.syncId,
+        source,
+        pass,
+        cursor,
+        maxPages: options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK,
+      });
+      totals.read += chunk.read;
+      totals.sent += chunk.sent;
+      totals.deleted += chunk.deleted;
+      totals.setAside += chunk.setAsideCount;
+      totals.mediaUploaded += chunk.mediaUploaded;
+      totals.pages += chunk.pages;
+      result.setAside = [...result.setAside, ...chunk.setAside].slice(0, SET_ASIDE_LIST_CAP);
+      setCurrentDetails(
+        `**Incremental sync** ${input.syncId} (${pass.context}): categories ${result.categories.sent} sent, ` +
+          `${result.categories.deleted} deleted; products ${result.products.read} read, ${result.products.sent} sent, ` +
+          `${result.products.deleted} deleted, ${result.products.setAside + result.categories.setAside} set aside`,
+      );
+      if (chunk.done) break;
+      cursor = chunk.nextCursor;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,243 @@
+/**
+ * Incremental sync end to end: a publish on the Bluestone simulator sends its webhooks to the
+ * real gateway, which hands them to Temporal; a real worker applies them; Occtoo's simulator must
+ * end with exactly the catalog's new state.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import { DEFAULT_CONTEXTS } from '../../src/sim/catalog';
+import { compareSource, compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
+import { mediaAssetsOf, mediaKeyOf } from '../../src/activities/mapping';
+import type { Config } from '../../src/config';
+import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
+import { coordinatorStateQuery, fullSync, syncDoneSignal } from '../../src/workflows';
+import type { IncrementalSyncResult } from '../../src/shared/sync-types';
+import { testConfig } from '../support/config';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { waitFor } from '../support/processes';
+import { startSims, type Sims } from '../support/sims';
+import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+
+const SECRET = 'incremental-webhook-secret';
+const UNSYNCED = { context: 'l3473', contextName: 'Finnish' };
+
+describe('incremental sync and archive deletion through the webhook gateway', () => {
+  let env: TestWorkflowEnvironment;
+  let workflowBundle: WorkflowBundle;
+  let sims: Sims;
+  let config: Config;
+  let gateway: RunningGateway;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+    workflowBundle = await bundleWorkflows();
+  });
+
+  beforeEach(async () => {
+    // A fourth context that this deployment does not sync.
+    sims = await startSims({
+      catalog: { products: 30, seed: 13, contexts: [...DEFAULT_CONTEXTS, UNSYNCED] },
+    });
+    config = testConfig({
+      ...sims.env,
+      BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3472:de',
+      WEBHOOK_SECRET: SECRET,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('incremental'),
+    });
+    gateway = await startGateway(env.client, config);
+    sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRET, secretMode: 'header' });
+    worker = await createTestWorker(env, workflowBundle, config);
+    running = worker.run();
+    await env.client.workflow.execute(fullSync, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `initial-${config.temporal.taskQueue}`,
+    });
+  });
+
+  afterEach(async () => {
+    await env.client.workflow
+      .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
+      .terminate()
+      .catch(() => undefined);
+    worker.shutdown();
+    await running;
+    await gateway.close();
+    await sims.close();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  const occtooEqualsCatalog = () =>
+    compareWithOcctoo(expectedOcctooState(sims.catalog, config), sims.occtoo, config.occtoo);
+
+  async function waitUntilOcctooEqualsCatalog(): Promise<void> {
+    await waitFor(
+      'Occtoo to equal the catalog',
+      async () => (occtooEqualsCatalog().length === 0 ? true : undefined),
+      30_000,
+    ).catch(() => undefined);
+    expect(occtooEqualsCatalog()).toEqual([]);
+  }
+
+  /** The result of a workflow that the coordinator (or gateway) starts a moment from now. */
+  async function resultOf<T>(workflowId: string): Promise<T> {
+    const handle = env.client.workflow.getHandle(workflowId);
+    await waitFor(`workflow ${workflowId} to exist`, () => handle.describe().then(() => true));
+    return (await handle.result()) as T;
+  }
+
+  it('applies a publish that changes, adds and archives products in two contexts', async () => {
+    const [a, b, c, d] = sims.catalog.productIds();
+    // MEDIA_DELETE is off (as in the original provider): the archived products' media stay.
+    const keptMedia = new Set(
+      [c, d].flatMap((id) => mediaAssetsOf(sims.catalog.product(id, 'en')!).map((m) => mediaKeyOf(m)!)),
+    );
+    const published = sims.bluestone.publish({
+      contexts: ['en', 'l3471'],
+      change: [a, b],
+      add: 2,
+      categories: { change: [sims.catalog.categoriesIn('en')[1].id] },
+    });
+    // Archiving is a product state in Bluestone: it leaves every context.
+    const archived = sims.bluestone.publish({ archive: [c, d] });
+    expect(published.syncs.map((s) => s.contextId)).toEqual(['en', 'l3471']);
+    const deliveries = [...(await published.deliveries), ...(await archived.deliveries)];
+    expect(deliveries.every((r) => r.outcome === 'delivered')).toBe(true);
+
+    const differences = () => {
+      const expected = expectedOcctooState(sims.catalog, config);
+      const media = new Map([...sims.occtoo.entities('media')].filter(([key]) => !keptMedia.has(key)));
+      return [
+        ...compareSource('products', expected.products, sims.occtoo.entities('products')),
+        ...compareSource('categories', expected.categories, sims.occtoo.entities('categories')),
+        ...compareSource('media', expected.media, media),
+      ];
+    };
+    await waitFor(
+      'Occtoo to equal the catalog',
+      async () => (differences().length === 0 ? true : undefined),
+      30_000,
+    ).catch(() => undefined);
+    expect(differences()).toEqual([]);
+
+    const products = sims.occtoo.entities('products');
+    expect(products.has(c)).toBe(false);
+    expect(products.has(d)).toBe(false);
+    expect(published.added).toHaveLength(2);
+    for (const id of published.added) expect(products.has(id)).toBe(true);
+    const changed = sims.catalog.product(a, 'l3471')!;
+    expect(products.get(a)!.properties).toContainEqual({ id: 'Name', value: changed.name, language: 'sv' });
+
+    for (const sync of published.syncs) {
+      const result: IncrementalSyncResult = await resultOf(
+        incrementalSyncWorkflowId(config.temporal.taskQueue, sync.id),
+      );
+      expect(result).toMatchObject({ status: 'applied', syncId: sync.id });
+    }
+  });
+
+  it('leaves Occtoo with the newer values when two publishes are delivered in reverse order at once', async () => {
+    const [id] = sims.catalog.productIds();
+    const older = sims.bluestone.publish({
+      contexts: ['en'],
+      change: [{ id, name: 'Older name' }],
+      deliver: false,
+    });
+    const newer = sims.bluestone.publish({
+      contexts: ['en'],
+      change: [{ id, name: 'Newer name' }],
+      deliver: false,
+    });
+    await Promise.all([
+      sims.bluestone.redeliver(newer.envelopes[0]),
+      sims.bluestone.redeliver(older.envelopes[0]),
+    ]);
+    await waitFor('both syncs to be applied', async () => {
+      const state = await env.client.workflow
+        .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
+        .query(coordinatorStateQuery);
+      return state.applied === 2 ? state : undefined;
+    });
+    expect(sims.occtoo.entity('products', id)!.properties).toContainEqual({
+      id: 'Name',
+      value: 'Newer name',
+      language: 'en',
+    });
+    expect(occtooEqualsCatalog()).toEqual([]);
+  });
+
+  it('starts one incremental sync for a delivery sent three times to two gateways', async () => {
+    const second = await startGateway(env.client, config);
+    try {
+      const [id] = sims.catalog.productIds();
+      const published = sims.bluestone.publish({ contexts: ['en'], change: [id], deliver: false });
+      const envelope = published.envelopes[0];
+      const send = (url: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-bluestone-secret': SECRET },
+          body: JSON.stringify(envelope),
+        });
+      const answers = await Promise.all([
+        send(gateway.webhookUrl),
+        send(second.webhookUrl),
+        send(gateway.webhookUrl),
+      ]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      const syncId = published.syncs[0].id;
+      await resultOf(incrementalSyncWorkflowId(config.temporal.taskQueue, syncId));
+      const state = await waitFor('the duplicates to be counted', async () => {
+        const s = await env.client.workflow
+          .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
+          .query(coordinatorStateQuery);
+        return s.duplicates >= 2 ? s : undefined;
+      });
+      expect(state.applied).toBe(1);
+      const runs = await env.client.workflow.count(
+        `WorkflowType = 'incrementalSync' AND WorkflowId = '${incrementalSyncWorkflowId(config.temporal.taskQueue, syncId)}'`,
+      );
+      expect(runs.count).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('ends an unknown sync id or an unconfigured context with a visible reason, not a crash loop', async () => {
+    const handle = await env.client.workflow.signalWithStart('syncCoordinator', {
+      workflowId: syncCoordinatorWorkflowId(config.temporal.taskQueue),
+      taskQueue: config.temporal.taskQueue,
+      signal: syncDoneSignal,
+      signalArgs: [{ syncId: 'ffffffffffffffffffffffff', context: 'en', via: 'webhook' }],
+      args: [{}],
+    });
+    const unknown: IncrementalSyncResult = await resultOf(
+      incrementalSyncWorkflowId(config.temporal.taskQueue, 'ffffffffffffffffffffffff'),
+    );
+    expect(unknown.status).toBe('skipped');
+    expect(unknown.reason).toMatch(/unknown sync id/);
+
+    // A real sync, of a context this deployment does not sync.
+    const published = sims.bluestone.publish({
+      contexts: [UNSYNCED.context],
+      change: [sims.catalog.productIds()[0]],
+      deliver: false,
+    });
+    await handle.signal(syncDoneSignal, {
+      syncId: published.syncs[0].id,
+      context: UNSYNCED.context,
+      via: 'webhook',
+    });
+    const unsynced: IncrementalSyncResult = await resultOf(
+      incrementalSyncWorkflowId(config.temporal.taskQueue, published.syncs[0].id),
+    );
+    expect(unsynced.status).toBe('skipped');
+    expect(unsynced.reason).toMatch(/context "l3473" is not configured.*BLUESTONE_ADDITIONAL_CONTEXTS/);
+    // The coordinator keeps going.
+    const state = await handle.query(coordinatorStateQuery);
+    expect(state).toMatchObject({ skipped: 2, failed: 0 });
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Temporal unreachable: the gateway must not acknowledge what it has not handed to Temporal.
+ * It answers 503 with Retry-After, Bluestone redelivers, and after Temporal is back the
+ * redelivery is processed and nothing is lost.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivities, createClients } from '../../src/activities';
+import { createLogger } from '../../src/logger';
+import { incrementalSyncWorkflowId } from '../../src/shared/sync-types';
+import { startDevServer, type DevServer } from '../../src/worker/dev-server';
+import { requireTemporalCli } from '../../src/worker/temporal-cli';
+import { createSyncWorker } from '../../src/worker/worker';
+import { testConfig } from '../support/config';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { freePort, waitFor } from '../support/processes';
+import { startSims, type Sims } from '../support/sims';
+import { bundleWorkflows, connectTestEnv } from '../support/temporal';
+
+const SECRET = 'temporal-down-secret';
+
+describe('webhooks while Temporal is down', () => {
+  let dataDir: string;
+  let sims: Sims;
+  let server: DevServer | undefined;
+  let gateway: RunningGateway | undefined;
+
+  beforeAll(async () => {
+    // Installs the test runtime (one per process) before our own worker starts.
+    await (await connectTestEnv()).teardown();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'bos-down-'));
+    sims = await startSims({ catalog: { products: 10, seed: 29 } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await server?.stop();
+    await sims?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 with Retry-After, and processes the redelivery once Temporal is back', async () => {
+    const logger = createLogger({ level: 'WARN' });
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const start = () =>
+      startDevServer({ cliPath: requireTemporalCli(), port, uiPort, namespace: 'default', dataDir, logger });
+    server = await start();
+    const config = testConfig({ ...sims.env, WEBHOOK_SECRET: SECRET, TEMPORAL_TASK_QUEUE: 'temporal-down' });
+    const temporal = new Client({ connection: Connection.lazy({ address: server.address }) });
+    gateway = await startGateway(temporal, config);
+    // Bluestone waits Retry-After seconds; here one "second" lasts 100 ms.
+    sims.bluestone.webhooks.configure({
+      url: gateway.webhookUrl,
+      secret: SECRET,
+      retryAfterUnitMs: 100,
+      maxRetryAfterRetries: 10,
+    });
+
+    await server.stop();
+    const [id] = sims.catalog.productIds();
+    const published = sims.bluestone.publish({
+      contexts: ['en'],
+      change: [{ id, name: 'Published while Temporal was down' }],
+    });
+    const first = await waitFor(
+      'the first delivery attempt',
+      async () => sims.bluestone.webhooks.log[0]?.attempts[0],
+    );
+    expect(first.status).toBe(503);
+    expect(Number(first.retryAfter)).toBeGreaterThan(0);
+
+    server = await start();
+    const [delivery] = await published.deliveries;
+    expect(delivery.outcome).toBe('delivered');
+    expect(delivery.attempts.length).toBeGreaterThan(1);
+
+    const workflowBundle = await bundleWorkflows();
+    const connection = await NativeConnection.connect({ address: server.address });
+    const worker: Worker = await createSyncWorker({
+      connection,
+      config,
+      workflowBundle,
+      activities: createActivities({ config, logger, ...createClients(config, logger) }),
+    });
+    await worker.runUntil(async () => {
+      const handle = temporal.workflow.getHandle(
+        incrementalSyncWorkflowId('temporal-down', published.syncs[0].id),
+      );
+      await waitFor('the incremental sync to start', () => handle.describe().then(() => true));
+      expect(await handle.result()).toMatchObject({ status: 'applied' });
+    });
+    await connection.close();
+    expect(sims.occtoo.entity('products', id)?.properties).toContainEqual({
+      id: 'Name',
+      value: 'Published while Temporal was down',
+      language: 'en',
+    });
+    await temporal.connection.close();
+  });
+});
