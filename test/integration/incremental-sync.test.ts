@@ -74,15 +74,6 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
   const occtooEqualsCatalog = () =>
     compareWithOcctoo(expectedOcctooState(sims.catalog, config), sims.occtoo, config.occtoo);
 
-  async function waitUntilOcctooEqualsCatalog(): Promise<void> {
-    await waitFor(
-      'Occtoo to equal the catalog',
-      async () => (occtooEqualsCatalog().length === 0 ? true : undefined),
-      30_000,
-    ).catch(() => undefined);
-    expect(occtooEqualsCatalog()).toEqual([]);
-  }
-
   /** The result of a workflow that the coordinator (or gateway) starts a moment from now. */
   async function resultOf<T>(workflowId: string): Promise<T> {
     const handle = env.client.workflow.getHandle(workflowId);
