@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, loadDotEnv, secretsOf } from './config';
 import { createLogger, type Logger } from './logger';
 import { startDevServer, type DevServer } from './worker/dev-server';
 import { requireTemporalCli, TemporalCliNotFound } from './worker/temporal-cli';
+import { ensureRefreshSchedule } from './worker/schedules';
 import { createSyncWorker, installRuntime } from './worker/worker';
 
 type Role = 'all' | 'worker' | 'gateway';
@@ -56,13 +57,22 @@ async function main(): Promise<void> {
   if (role !== 'gateway') {
     const connection = await NativeConnection.connect({ address });
     stack.push(() => connection.close());
+    // Activities that talk to Temporal (the refresh) and the schedule use a client connection.
+    const clientConnection = await Connection.connect({ address });
+    stack.push(() => clientConnection.close());
+    const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    await ensureRefreshSchedule(temporal, config, logger);
     worker = await createSyncWorker({
       connection,
       config,
-      activities: createActivities({ config, logger, ...createClients(config, logger) }),
+      activities: createActivities({ config, logger, temporal, ...createClients(config, logger) }),
     });
     workerDone = worker.run();
-    logger.info('Worker polling', { address, taskQueue: config.temporal.taskQueue });
+    logger.info('Worker polling', {
+      address,
+      taskQueue: config.temporal.taskQueue,
+      environment: config.temporal.environment,
+    });
   }
 
   let server: Server | undefined;

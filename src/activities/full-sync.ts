@@ -39,7 +39,7 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
   const pages = createPageProcessor(deps, deps.tuning);
 
   return {
-    /** Resolves the contexts to sync and checks them against Bluestone before any data moves. */
+    /** Resolves the contexts to sync (setupSync, run just before, has checked them against Bluestone). */
     async planFullSync(input: { contexts?: string[] }): Promise<ContextPlan[]> {
       const configured = allContexts(config).map((c, i) => ({ ...c, isDefault: i === 0 }));
       const wanted = input.contexts?.length ? input.contexts : configured.map((c) => c.context);
@@ -49,22 +49,6 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
           new ApiError({
             type: FailureType.ConfigurationError,
             message: `Context ${unknown.join(', ')} is not configured; configured contexts: ${configured.map((c) => c.context).join(', ')} (BLUESTONE_DEFAULT_CONTEXT / BLUESTONE_ADDITIONAL_CONTEXTS)`,
-            retryable: false,
-          }),
-        );
-      }
-      let available: string[];
-      try {
-        available = (await bluestone.listContexts()).map((c) => c.context);
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
-      const missing = wanted.filter((w) => !available.includes(w));
-      if (missing.length > 0) {
-        throw toActivityFailure(
-          new ApiError({
-            type: FailureType.ConfigurationError,
-            message: `Bluestone has no context ${missing.join(', ')}; it has: ${available.join(', ')}. Fix BLUESTONE_DEFAULT_CONTEXT / BLUESTONE_ADDITIONAL_CONTEXTS.`,
             retryable: false,
           }),
         );

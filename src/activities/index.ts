@@ -1,9 +1,12 @@
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { BluestoneClient } from './bluestone-client';
 import { createFullSyncActivities } from './full-sync';
 import { createHealthActivities } from './health';
 import { createIncrementalSyncActivities } from './incremental-sync';
+import { createRefreshActivities } from './refresh';
+import { createSetupActivities } from './setup';
 import { OcctooClient } from './occtoo-client';
 import type { PushTuning } from './sync-pages';
 
@@ -13,6 +16,8 @@ export interface ActivityDeps {
   logger: Logger;
   bluestone: BluestoneClient;
   occtoo: OcctooClient;
+  /** For activities that talk to Temporal itself (the refresh hands syncs to the coordinator). */
+  temporal?: Client;
   tuning?: PushTuning;
 }
 
@@ -21,6 +26,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createFullSyncActivities(deps),
     ...createIncrementalSyncActivities(deps),
+    ...createRefreshActivities(deps),
+    ...createSetupActivities(deps),
   };
 }
 

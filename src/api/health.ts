@@ -12,6 +12,7 @@ export function healthRouter(deps: { temporal: Client; config: Config }): Router
     const { config, temporal } = deps;
     const body: Record<string, unknown> = {
       status: 'ok',
+      environment: config.temporal.environment ?? null,
       temporal: {
         connected: false,
         namespace: config.temporal.namespace,

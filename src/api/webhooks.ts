@@ -132,7 +132,7 @@ export function webhookRouter(deps: {
 
     let result: HandOffResult;
     try {
-      result = await handOff(temporal, taskQueue, plan.handOffs, {
+      result = await handOff(temporal, config.temporal, plan.handOffs, {
         onAccepted: (item, outcome) => {
           if (outcome === 'duplicate') metrics.duplicates.inc({ kind: item.kind });
           else metrics.workflowStarts.inc({ kind: item.kind });

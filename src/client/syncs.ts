@@ -5,7 +5,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { Config } from '../config';
-import { SyncKind } from '../shared/search-attributes';
+import { syncSearchAttributes } from './search-attributes';
 import { fullSyncWorkflowId, type FullSyncInput } from '../shared/sync-types';
 
 /**
@@ -73,7 +73,7 @@ export async function startFullSync(
       workflowId,
       args: [{ ...input, categories, products }],
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [{ key: SyncKind, value: 'full' }],
+      typedSearchAttributes: syncSearchAttributes('full', config),
       staticSummary: `Full sync of ${categories && products ? 'categories and products' : categories ? 'categories' : 'products'}`,
     });
     return {

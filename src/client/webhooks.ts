@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { WebhookEnvelope } from '../activities/bluestone-types';
-import { SyncKind } from '../shared/search-attributes';
+import type { Config } from '../config';
+import { syncSearchAttributes } from './search-attributes';
 import {
   syncCoordinatorWorkflowId,
   type ArchiveProductsInput,
@@ -16,6 +17,9 @@ import { syncDoneSignal } from '../workflows/definitions';
  */
 
 /** How long one hand-off may take before Temporal counts as unreachable. */
+/** Where syncs of this deployment run: its task queue, and its SYNC_ENVIRONMENT. */
+export type Target = Pick<Config['temporal'], 'taskQueue' | 'environment'>;
+
 export const HAND_OFF_DEADLINE_MS = 5000;
 
 export interface SyncDoneHandOff {
@@ -144,9 +148,10 @@ export function archiveWorkflowId(
 /** Signals the coordinator (starting it when it is not running); returns its workflow id. */
 export async function signalSyncDone(
   client: Client,
-  taskQueue: string,
+  target: Target,
   notice: SyncDoneNotice,
 ): Promise<string> {
+  const { taskQueue } = target;
   const workflowId = syncCoordinatorWorkflowId(taskQueue);
   await client.workflow.signalWithStart('syncCoordinator', {
     workflowId,
@@ -154,7 +159,7 @@ export async function signalSyncDone(
     signal: syncDoneSignal,
     signalArgs: [notice],
     args: [{}],
-    typedSearchAttributes: [{ key: SyncKind, value: 'coordinator' }],
+    typedSearchAttributes: syncSearchAttributes('coordinator', { temporal: target }),
   });
   return workflowId;
 }
@@ -162,19 +167,19 @@ export async function signalSyncDone(
 /** Starts an archive workflow; `duplicate` when that notice already started one (redelivery). */
 export async function startArchive(
   client: Client,
-  taskQueue: string,
+  target: Target,
   workflowId: string,
   input: ArchiveProductsInput,
 ): Promise<'started' | 'duplicate'> {
   try {
     await client.workflow.start('archiveProducts', {
       workflowId,
-      taskQueue,
+      taskQueue: target.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       // A failed archive may be redone by a redelivery; a running or completed one may not.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [{ key: SyncKind, value: 'archive' }],
+      typedSearchAttributes: syncSearchAttributes('archive', { temporal: target }),
       staticSummary: `Archive ${input.productIds.length} product(s): state ${input.state}`,
     });
     return 'started';
@@ -200,7 +205,7 @@ export interface HandOffResult {
  */
 export async function handOff(
   client: Client,
-  taskQueue: string,
+  target: Target,
   handOffs: readonly HandOff[],
   options: {
     deadlineMs?: number;
@@ -214,11 +219,11 @@ export async function handOff(
   for (const item of handOffs) {
     const deadline = Date.now() + deadlineMs;
     if (item.kind === 'coordinator_signal') {
-      started.add(await client.withDeadline(deadline, () => signalSyncDone(client, taskQueue, item.notice)));
+      started.add(await client.withDeadline(deadline, () => signalSyncDone(client, target, item.notice)));
       options.onAccepted?.(item, 'signalled');
     } else {
       const outcome = await client.withDeadline(deadline, () =>
-        startArchive(client, taskQueue, item.workflowId, item.input),
+        startArchive(client, target, item.workflowId, item.input),
       );
       (outcome === 'started' ? started : duplicates).add(item.workflowId);
       options.onAccepted?.(item, outcome);

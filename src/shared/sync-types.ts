@@ -27,6 +27,8 @@ export const SET_ASIDE_LIST_CAP = 100;
 export interface SourceProgress {
   read: number;
   sent: number;
+  /** Products a sync filter kept out (SYNC_PRODUCT_TYPES, SYNC_LABELS_EXCLUDE); absent in older progress. */
+  filtered?: number;
   setAside: number;
   mediaUploaded: number;
   mediaSent: number;
@@ -87,6 +89,8 @@ export interface FullSyncState {
 
 export interface FullSyncResult {
   status: 'completed';
+  /** What this run covered: a refresh skips syncs that a full sync of everything read after. */
+  scope: { categories: boolean; products: boolean; contexts: string[] };
   progress: FullSyncProgress;
 }
 
@@ -100,8 +104,10 @@ export interface ChunkResult {
   pages: number;
   read: number;
   sent: number;
-  /** Entities deleted from Occtoo (incremental syncs). */
+  /** Entities deleted from Occtoo (incremental syncs; SYNC_LABELS_EXCLUDE in every sync). */
   deleted: number;
+  /** Products a sync filter kept out: an excluded type, or an excluded label (then also deleted). */
+  filtered: number;
   mediaUploaded: number;
   mediaSent: number;
   restarts: number;
@@ -119,6 +125,7 @@ export function emptySourceProgress(cursor?: string): SourceProgress {
   return {
     read: 0,
     sent: 0,
+    filtered: 0,
     setAside: 0,
     mediaUploaded: 0,
     mediaSent: 0,
@@ -136,6 +143,7 @@ export function emptyChunkResult(): ChunkResult {
     read: 0,
     sent: 0,
     deleted: 0,
+    filtered: 0,
     mediaUploaded: 0,
     mediaSent: 0,
     restarts: 0,
@@ -182,6 +190,8 @@ export interface SourceTotals {
   read: number;
   sent: number;
   deleted: number;
+  /** Products a sync filter kept out; absent in results from before filters existed. */
+  filtered?: number;
   setAside: number;
   mediaUploaded: number;
   pages: number;
@@ -234,5 +244,5 @@ export function incrementalSyncWorkflowId(taskQueue: string, syncId: string): st
 }
 
 export function emptySourceTotals(): SourceTotals {
-  return { read: 0, sent: 0, deleted: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
+  return { read: 0, sent: 0, deleted: 0, filtered: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
 }

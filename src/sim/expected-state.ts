@@ -9,6 +9,7 @@ import {
   type MappedEntity,
   type OcctooFile,
 } from '../activities/mapping';
+import { mergeEntity } from '../activities/occtoo-merge';
 import type { MediaFileDto, OcctooEntity } from '../activities/occtoo-types';
 import { readCategory, readProduct } from '../activities/bluestone-client';
 import { toPapiJson, type Catalog } from './catalog';
@@ -24,18 +25,6 @@ export interface ExpectedState {
   products: SourceState;
   categories: SourceState;
   media: SourceState;
-}
-
-/** Merges `incoming` into `state` the way Occtoo does: per key, then per (id, language). */
-export function mergeEntity(state: SourceState, incoming: OcctooEntity): void {
-  if (incoming.delete) {
-    state.delete(incoming.key);
-    return;
-  }
-  const existing = state.get(incoming.key);
-  const props = new Map((existing?.properties ?? []).map((p) => [`${p.id}\u0000${p.language ?? ''}`, p]));
-  for (const p of incoming.properties) props.set(`${p.id}\u0000${p.language ?? ''}`, p);
-  state.set(incoming.key, { key: incoming.key, properties: [...props.values()] });
 }
 
 export function expectedOcctooState(

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  executeChild,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -10,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { progressQuery } from './definitions';
+import { setupSync } from './setup-sync';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { SyncKind } from '../shared/search-attributes';
 import {
@@ -73,6 +75,8 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
   if (input.state) {
     plan = input.state.plan;
   } else {
+    // Setup data first: it validates the contexts and publishes the schema to Occtoo.
+    await executeChild(setupSync, { workflowId: `${workflowInfo().workflowId}/setup` });
     plan = await planFullSync({ contexts: input.contexts });
     progress.contexts = plan.map((p) => ({
       context: p.context,
@@ -127,7 +131,11 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
   progress.phase = 'done';
   progress.elapsedSeconds = elapsedSince(progress.startedAt);
   report(progress);
-  return { status: 'completed', progress };
+  return {
+    status: 'completed',
+    scope: { categories: syncCategories, products: syncProducts, contexts: plan.map((p) => p.context) },
+    progress,
+  };
 }
 
 function record(

@@ -4,4 +4,6 @@ export { fullSync } from './full-sync';
 export { incrementalSync } from './incremental-sync';
 export { syncCoordinator } from './sync-coordinator';
 export { archiveProducts } from './archive-products';
+export { refreshSyncs } from './refresh-syncs';
+export { setupSync } from './setup-sync';
 export * from './definitions';

@@ -13,7 +13,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
-import { BluestoneContext, SyncId, SyncKind } from '../shared/search-attributes';
+import { BluestoneContext, SyncEnvironment, SyncId, SyncKind } from '../shared/search-attributes';
 import { incrementalSyncWorkflowId, type SyncDoneNotice, type SyncLookup } from '../shared/sync-types';
 import { coordinatorStateQuery, syncDoneSignal, type CoordinatorState } from './definitions';
 import { incrementalSync } from './incremental-sync';
@@ -56,6 +56,8 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
   let waiting: SyncLookup[] = [...(input.waiting ?? [])];
   const seen: string[] = [...(input.seen ?? [])];
   const taskQueue = workflowInfo().taskQueue;
+  // The deployment's SYNC_ENVIRONMENT, set by whoever started the coordinator, goes to every child.
+  const environment = workflowInfo().typedSearchAttributes.get(SyncEnvironment);
 
   setHandler(syncDoneSignal, (notice) => {
     incoming.push(notice);
@@ -113,6 +115,7 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
             { key: SyncKind, value: 'incremental' },
             { key: SyncId, value: next.syncId },
             { key: BluestoneContext, value: next.context },
+            ...(environment ? [{ key: SyncEnvironment, value: environment }] : []),
           ],
           staticSummary: `Incremental sync ${next.syncId} (${next.context})`,
         });

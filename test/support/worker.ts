@@ -17,7 +17,13 @@ export async function createTestWorker(
     connection: env.nativeConnection,
     taskQueue: config.temporal.taskQueue,
     workflowBundle,
-    activities: createActivities({ config, logger, ...createClients(config, logger), tuning }),
+    activities: createActivities({
+      config,
+      logger,
+      temporal: env.client,
+      ...createClients(config, logger),
+      tuning,
+    }),
     // Checkpoints reach the server after every pushed page, not once per throttle interval.
     maxHeartbeatThrottleInterval: '250ms',
   });

@@ -1,0 +1,165 @@
+import { heartbeat, sleep } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { allContexts, type Config } from '../config';
+import { signalSyncDone } from '../client/webhooks';
+import {
+  incrementalSyncWorkflowId,
+  type FullSyncResult,
+  type IncrementalSyncResult,
+  type SyncDoneNotice,
+} from '../shared/sync-types';
+import { ApiError, FailureType, toActivityFailure } from './api-error';
+import type { BluestoneClient } from './bluestone-client';
+import { mapWithConcurrency } from './concurrency';
+
+export interface RefreshDeps {
+  config: Config;
+  bluestone: BluestoneClient;
+  /** The refresh hands syncs to the coordinator and reads their outcome through Temporal. */
+  temporal?: Client;
+}
+
+export interface RecentSync {
+  syncId: string;
+  context: string;
+  createdAt: number;
+  state?: string;
+}
+
+/** Where a sync stands in this deployment. */
+export type ApplicationStatus = 'applied' | 'running' | 'failed' | 'not-applied' | 'covered-by-full-sync';
+
+export interface SyncOutcome {
+  syncId: string;
+  context: string;
+  outcome: 'applied' | 'skipped' | 'failed';
+  detail?: string;
+}
+
+/**
+ * The lookback refresh (Optimizely's "Refresh published products"): Bluestone's recent syncs,
+ * which of them this deployment has not applied yet, and handing those to the coordinator —
+ * the same ordered path and the same per-sync workflow ids as the webhook, so nothing is
+ * applied twice.
+ */
+export function createRefreshActivities(deps: RefreshDeps) {
+  const { config, bluestone } = deps;
+  const temporal = (): Client => {
+    if (deps.temporal) return deps.temporal;
+    throw toActivityFailure(
+      new ApiError({
+        type: FailureType.ConfigurationError,
+        message: 'the worker was started without a Temporal client, so it cannot run the refresh',
+        retryable: false,
+      }),
+    );
+  };
+  const taskQueue = config.temporal.taskQueue;
+  const contexts = allContexts(config).map((c) => c.context);
+
+  /** Start time of the newest completed full sync of every source and context, if any. */
+  async function lastCompleteFullSyncStart(client: Client): Promise<number | undefined> {
+    const query = `WorkflowType = 'fullSync' AND ExecutionStatus = 'Completed' AND TaskQueue = '${taskQueue}'`;
+    for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
+      const result = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as
+        FullSyncResult | undefined;
+      const scope = result?.scope;
+      if (scope?.categories && scope.products && contexts.every((c) => scope.contexts.includes(c))) {
+        return Date.parse(result!.progress.startedAt);
+      }
+    }
+    return undefined;
+  }
+
+  return {
+    /** Syncs Bluestone created in the last `days`, for the configured contexts (or a subset). */
+    async listRecentSyncs(input: { days: number; contexts?: string[]; now?: number }): Promise<RecentSync[]> {
+      const createdAfter = (input.now ?? Date.now()) - input.days * 24 * 60 * 60 * 1000;
+      const wanted = contexts.filter((c) => !input.contexts?.length || input.contexts.includes(c));
+      try {
+        const perContext = await mapWithConcurrency(wanted, 4, (context) =>
+          bluestone.allSyncs({ context, createdAfter }),
+        );
+        return perContext
+          .flatMap((syncs, i) =>
+            syncs.map((s) => ({
+              syncId: s.id,
+              context: s.contextId ?? contexts[i],
+              createdAt: s.createdAt,
+              state: s.state,
+            })),
+          )
+          .sort((a, b) => a.createdAt - b.createdAt);
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    },
+
+    /**
+     * Whether each sync's incremental workflow exists here and how it ended — or whether a
+     * completed full sync of everything started after Bluestone created it (and so read its data).
+     */
+    async syncApplicationStatus(input: {
+      syncs: { syncId: string; createdAt: number }[];
+    }): Promise<Record<string, ApplicationStatus>> {
+      const client = temporal();
+      const coveredUntil = await lastCompleteFullSyncStart(client);
+      const statuses = await mapWithConcurrency(
+        input.syncs,
+        8,
+        async ({ syncId, createdAt }): Promise<ApplicationStatus> => {
+          try {
+            const { status } = await client.workflow
+              .getHandle(incrementalSyncWorkflowId(taskQueue, syncId))
+              .describe();
+            if (status.name === 'COMPLETED') return 'applied';
+            if (status.name === 'RUNNING') return 'running';
+            return 'failed';
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            return coveredUntil !== undefined && createdAt < coveredUntil
+              ? 'covered-by-full-sync'
+              : 'not-applied';
+          }
+        },
+      );
+      return Object.fromEntries(input.syncs.map((s, i) => [s.syncId, statuses[i]]));
+    },
+
+    /** Hands syncs to the coordinator (signal-with-start), as the webhook does. */
+    async handSyncsToCoordinator(input: { notices: SyncDoneNotice[] }): Promise<void> {
+      const client = temporal();
+      for (const notice of input.notices) await signalSyncDone(client, config.temporal, notice);
+    },
+
+    /** Waits until each handed-over sync has an outcome; heartbeats while it waits. */
+    async awaitSyncOutcomes(input: {
+      syncs: { syncId: string; context: string }[];
+      pollMs?: number;
+    }): Promise<SyncOutcome[]> {
+      const client = temporal();
+      const outcomes = new Map<string, SyncOutcome>();
+      for (;;) {
+        for (const { syncId, context } of input.syncs) {
+          if (outcomes.has(syncId)) continue;
+          const handle = client.workflow.getHandle(incrementalSyncWorkflowId(taskQueue, syncId));
+          try {
+            const { status } = await handle.describe();
+            if (status.name === 'COMPLETED') {
+              const result = (await handle.result()) as IncrementalSyncResult;
+              outcomes.set(syncId, { syncId, context, outcome: result.status, detail: result.reason });
+            } else if (status.name !== 'RUNNING') {
+              outcomes.set(syncId, { syncId, context, outcome: 'failed', detail: status.name });
+            }
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            // Not started yet: the coordinator may still be applying older syncs.
+          }
+        }
+        heartbeat({ done: outcomes.size });
+        if (outcomes.size === input.syncs.length) return input.syncs.map((s) => outcomes.get(s.syncId)!);
+        await sleep(input.pollMs ?? 500);
+      }
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Missed-webhook recovery and setup data: the lookback refresh applies every sync whose webhook
+ * was lost, through the same coordinator as the webhook, and never applies a sync twice.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Config } from '../../src/config';
+import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
+import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
+import { fullSync, refreshSyncs, setupSync } from '../../src/workflows';
+import { testConfig } from '../support/config';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { startSims, type Sims } from '../support/sims';
+import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+
+const SECRET = 'refresh-webhook-secret';
+
+describe('refreshSyncs and setupSync', () => {
+  let env: TestWorkflowEnvironment;
+  let workflowBundle: WorkflowBundle;
+  let sims: Sims;
+  let config: Config;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+    workflowBundle = await bundleWorkflows();
+  });
+  afterEach(async () => {
+    await env.client.workflow
+      .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
+      .terminate()
+      .catch(() => undefined);
+    worker?.shutdown();
+    await running;
+    await sims?.close();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function setUp(overrides: Record<string, string> = {}): Promise<void> {
+    sims = await startSims({ catalog: { products: 30, seed: 31 } });
+    config = testConfig({
+      ...sims.env,
+      WEBHOOK_SECRET: SECRET,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('refresh'),
+      ...overrides,
+    });
+    worker = await createTestWorker(env, workflowBundle, config);
+    running = worker.run();
+  }
+
+  const run = <T>(workflow: string, args: unknown[] = []) =>
+    env.client.workflow.execute(workflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `${workflow}-${config.temporal.taskQueue}-${Date.now()}`,
+      args,
+    }) as Promise<T>;
+
+  it('applies every sync whose webhook was lost, and a second refresh applies nothing', async () => {
+    await setUp();
+    await env.client.workflow.execute(fullSync, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `full-${config.temporal.taskQueue}`,
+    });
+    const ids = sims.catalog.productIds();
+    // Three publishes whose webhooks never arrive.
+    const lost = [
+      sims.bluestone.publish({ contexts: ['en'], change: [ids[0], ids[1]], deliver: false }),
+      sims.bluestone.publish({ contexts: ['l3471', 'l3472'], change: [ids[2]], add: 1, deliver: false }),
+      sims.bluestone.publish({
+        contexts: ['en'],
+        change: [{ id: ids[0], name: 'Renamed while webhooks were lost' }],
+        deliver: false,
+      }),
+    ];
+    expect(
+      compareWithOcctoo(expectedOcctooState(sims.catalog, config), sims.occtoo, config.occtoo),
+    ).not.toEqual([]);
+    const lostSyncIds = lost.flatMap((p) => p.syncs.map((s) => s.id));
+
+    const first = await run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]);
+    expect(first.applied.sort()).toEqual([...lostSyncIds].sort());
+    expect(first.failed).toEqual([]);
+    expect(compareWithOcctoo(expectedOcctooState(sims.catalog, config), sims.occtoo, config.occtoo)).toEqual(
+      [],
+    );
+    expect(sims.occtoo.entity('products', ids[0])!.properties).toContainEqual({
+      id: 'Name',
+      value: 'Renamed while webhooks were lost',
+      language: 'en',
+    });
+
+    // The initial publishes (everything ADD) came before the full sync started: covered by it.
+    const initial = first.found.filter((s) => !lostSyncIds.includes(s.syncId)).map((s) => s.syncId);
+    expect(first.skipped.filter((s) => initial.includes(s.syncId)).map((s) => s.reason)).toEqual(
+      initial.map(() => 'older than the last complete full sync, which read its data'),
+    );
+
+    const second = await run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]);
+    expect(second.applied).toEqual([]);
+    expect(second.found.length).toBe(first.found.length);
+    expect(second.skipped.map((s) => s.syncId).sort()).toEqual(first.found.map((s) => s.syncId).sort());
+    expect(second.skipped.filter((s) => lostSyncIds.includes(s.syncId)).map((s) => s.reason)).toEqual(
+      lostSyncIds.map(() => 'already applied'),
+    );
+  });
+
+  it('applies a sync once when its webhook and the refresh race', async () => {
+    await setUp();
+    const gateway: RunningGateway = await startGateway(env.client, config);
+    try {
+      sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRET });
+      const [id] = sims.catalog.productIds();
+      const published = sims.bluestone.publish({ contexts: ['en'], change: [id] });
+      const [refresh] = await Promise.all([
+        run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]),
+        published.deliveries,
+      ]);
+      const syncId = published.syncs[0].id;
+      const workflowId = incrementalSyncWorkflowId(config.temporal.taskQueue, syncId);
+      expect(await env.client.workflow.getHandle(workflowId).result()).toMatchObject({ status: 'applied' });
+      const runs = await env.client.workflow.count(`WorkflowId = '${workflowId}'`);
+      expect(runs.count).toBe(1);
+      // Either the refresh applied it or found it applied (or being applied) by the webhook.
+      const mentioned = [...refresh.applied, ...refresh.skipped.map((s) => s.syncId)];
+      expect(mentioned).toContain(syncId);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('fails setupSync on a misspelled context, naming it and listing the valid contexts', async () => {
+    await setUp({ BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3427:de' });
+    const err = await run('setupSync').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message?: string };
+    expect(cause.type).toBe('ConfigurationError');
+    expect(cause.message).toContain('"l3427"');
+    expect(cause.message).toMatch(/valid contexts are: en \(English\), l3471 \(Swedish\), l3472 \(German\)/);
+  });
+
+  it('pushes attribute and relation definitions, per language, to OCCTOO_SETUP_SOURCE', async () => {
+    await setUp({ OCCTOO_SETUP_SOURCE: 'setup' });
+    const result = await run<Awaited<ReturnType<typeof setupSync>>>('setupSync');
+    const definitions = sims.catalog.attributesIn('en');
+    expect(result.attributes).toBe(definitions.length);
+    expect(result.relations).toBe(sims.catalog.relationsIn('en').length);
+    const setup = sims.occtoo.entities('setup');
+    expect(setup.size).toBe(result.attributes + result.relations);
+    const sample = definitions.find((d) => d.name && /^[A-Za-z0-9_-]+$/.test(d.id))!;
+    const entity = setup.get(`attribute-${sample.id}`)!;
+    expect(entity.properties).toContainEqual({ id: 'Name', value: sample.name, language: 'en' });
+    const swedish = sims.catalog.attributesIn('l3471').find((d) => d.id === sample.id)!;
+    expect(entity.properties).toContainEqual({ id: 'Name', value: swedish.name, language: 'sv' });
+    expect(entity.properties).toContainEqual({ id: 'DataType', value: sample.dataType });
+  });
+});
