@@ -23,7 +23,14 @@ import { fullSync } from '../src/workflows';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './lib/args';
 import { BASELINE_RESULT_PREFIX, runBaselineSync, type BaselineResult } from './lib/baseline-sync';
 import { spawnTs, type TsChild } from './lib/children';
-import { TreeSampler, descendants, type ProcessFigures } from './lib/proc';
+import {
+  TreeSampler,
+  descendants,
+  machineBusySeconds,
+  subtractCpu,
+  threadCpuByName,
+  type ProcessFigures,
+} from './lib/proc';
 import { startBenchTemporal, type BenchTemporal } from './lib/temporal-server';
 
 const TARGET_RATIO = 0.8;
@@ -67,6 +74,13 @@ interface RunFigures {
   differences: string[];
   /** CPU seconds used during the run: the simulators' process, the sync's process(es), Temporal. */
   cpuSeconds: { simulators: number; sync: number; temporalServer?: number };
+  /**
+   * The machine during the run: busy CPU seconds of all CPUs, the share of this benchmark's
+   * processes, and the rest (other programs on the machine: noise), with the 1-minute load.
+   */
+  machineCpu: { busySeconds: number; oursSeconds: number; othersSeconds: number; loadAverage1m: number };
+  /** CPU seconds of the sync's node process by thread name (main thread `node`, GC helpers, Temporal core). */
+  syncCpuByThread?: Record<string, number>;
 }
 
 interface TemporalFigures extends RunFigures {
@@ -183,7 +197,8 @@ async function main(): Promise<number> {
   const config = loadConfig(serviceEnv);
 
   t = Date.now();
-  const worker = spawnTs('src/main.ts', ['worker'], serviceEnv);
+  const profileFlags = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const worker = spawnTs('src/main.ts', ['worker'], serviceEnv, profileFlags);
   cleanups.push(() => worker.stop());
   lastResort.push(() => worker.kill());
   await worker.waitForLine((l) => l.includes('Worker polling'), 180_000, 'the worker to poll');
@@ -194,41 +209,59 @@ async function main(): Promise<number> {
     `Worker process (tsx src/main.ts worker) polling ${taskQueue.slice(0, 24)}… after ${workerStartupSeconds} s, RSS ${fmt(rssWhenPollingMb)} MB`,
   );
 
-  // 3. The Temporal full sync.
-  say('\nTemporal full sync …');
-  const temporal = await runTemporal(opts, sims, testEnv, taskQueue, workflowOptions, deadline, {
-    worker,
-    temporalPids,
-  });
-  const expected = expectedOcctooState(catalog, config, sims.occtoo.mediaFiles());
-  const temporalDiffs = compareWithOcctoo(expected, sims.occtoo, config.occtoo);
-  const temporalFigures: TemporalFigures = {
-    ...temporal.figures,
-    occtooEqualsCatalog: temporalDiffs.length === 0,
-    differences: temporalDiffs.slice(0, 10),
-    worker: { ...temporal.worker, rssWhenPollingMb, startupSeconds: workerStartupSeconds },
-  };
-  guardAgainstEmpty(expected);
-  await worker.stop();
-
-  // 4. The baseline: same reads and imports, no Temporal.
-  let baseline: BaselineFigures | undefined;
-  if (opts.baseline !== 'skip') {
+  // 3. Rounds: the Temporal full sync, then the baseline (same reads and imports, no Temporal).
+  const temporalRuns: TemporalFigures[] = [];
+  const baselineRuns: BaselineFigures[] = [];
+  let expected: ExpectedState | undefined;
+  for (let round = 1; round <= opts.repeat; round++) {
+    const label = opts.repeat > 1 ? ` (round ${round} of ${opts.repeat})` : '';
     sims.occtoo.reset();
     sims.bluestone.resetStats();
-    say(`\nBaseline (no Temporal, ${opts.baseline === 'process' ? 'its own process' : 'this process'}) …`);
-    baseline = await runBaseline(opts, sims, serviceEnv, config, deadline, temporalPids);
-    const diffs = compareWithOcctoo(expected, sims.occtoo, config.occtoo);
-    baseline.occtooEqualsCatalog = diffs.length === 0;
-    baseline.differences = diffs.slice(0, 10);
-  }
+    say(`\nTemporal full sync${label} …`);
+    const temporal = await runTemporal(opts, sims, testEnv, taskQueue, workflowOptions, deadline, {
+      worker,
+      temporalPids,
+    });
+    expected ??= expectedOcctooState(catalog, config, sims.occtoo.mediaFiles());
+    guardAgainstEmpty(expected);
+    const temporalDiffs = compareWithOcctoo(expected, sims.occtoo, config.occtoo);
+    temporalRuns.push({
+      ...temporal.figures,
+      occtooEqualsCatalog: temporalDiffs.length === 0,
+      differences: temporalDiffs.slice(0, 10),
+      worker: { ...temporal.worker, rssWhenPollingMb, startupSeconds: workerStartupSeconds },
+    });
+    say(`  ${fmt(temporal.figures.productsPerSecond)} products/s in ${temporal.figures.elapsedSeconds} s`);
 
-  // 5. Report.
+    if (opts.baseline !== 'skip') {
+      sims.occtoo.reset();
+      sims.bluestone.resetStats();
+      say(
+        `\nBaseline${label} (no Temporal, ${opts.baseline === 'process' ? 'its own process' : 'this process'}) …`,
+      );
+      const baseline = await runBaseline(opts, sims, serviceEnv, config, deadline, temporalPids);
+      const diffs = compareWithOcctoo(expected, sims.occtoo, config.occtoo);
+      baseline.occtooEqualsCatalog = diffs.length === 0;
+      baseline.differences = diffs.slice(0, 10);
+      baselineRuns.push(baseline);
+      say(`  ${fmt(baseline.productsPerSecond)} products/s in ${baseline.elapsedSeconds} s`);
+    }
+  }
+  await worker.stop();
+
+  // 4. Report: the median run of each kind (the only run unless --repeat).
+  const temporalFigures = medianRun(temporalRuns);
+  temporalFigures.worker.peakRssDuringSyncMb = Math.max(
+    ...temporalRuns.map((r) => r.worker.peakRssDuringSyncMb),
+  );
+  temporalFigures.worker.hwmMb = Math.max(...temporalRuns.map((r) => r.worker.hwmMb));
+  const baseline = baselineRuns.length ? medianRun(baselineRuns) : undefined;
   const ratio = baseline ? temporalFigures.productsPerSecond / baseline.productsPerSecond : undefined;
   const cursorLimit = opts.latencyMs
     ? (contexts.length * PRODUCT_PAGE_SIZE * 1000) / opts.latencyMs
     : undefined;
   const limitRatio = cursorLimit ? temporalFigures.productsPerSecond / cursorLimit : undefined;
+  const allEqual = [...temporalRuns, ...baselineRuns].every((r) => r.occtooEqualsCatalog);
   const figures = {
     benchmark: 'full-sync',
     date: startedAt.toISOString(),
@@ -245,20 +278,23 @@ async function main(): Promise<number> {
     temporal: temporalFigures,
     baseline,
     ratioToBaseline: ratio,
+    baselineRatioToCursorReadLimit:
+      cursorLimit && baseline ? baseline.productsPerSecond / cursorLimit : undefined,
     cursorReadLimitProductsPerSecond: cursorLimit,
     ratioToCursorReadLimit: limitRatio,
+    rounds: opts.repeat > 1 ? { temporal: temporalRuns, baseline: baselineRuns } : undefined,
     targets: {
       ratioToBaseline: { target: TARGET_RATIO, met: ratio === undefined ? undefined : ratio >= TARGET_RATIO },
       ratioToCursorReadLimit: {
         target: TARGET_RATIO,
         met: limitRatio === undefined ? undefined : limitRatio >= TARGET_RATIO,
       },
-      occtooEqualsCatalog: temporalFigures.occtooEqualsCatalog && (baseline?.occtooEqualsCatalog ?? true),
+      occtooEqualsCatalog: allEqual,
     },
   };
   printReport(figures, temporalFigures, baseline, ratio, cursorLimit, limitRatio, opts);
   console.log(JSON.stringify(figures));
-  return figures.targets.occtooEqualsCatalog ? 0 : 1;
+  return allEqual ? 0 : 1;
 }
 
 async function runTemporal(
@@ -276,7 +312,10 @@ async function runTemporal(
   const client = testEnv.client;
   const workflowId = `bench-full-sync-${randomUUID()}`;
   const sampler = new TreeSampler(process.pid).start();
+  const workerPid = largestNode(procs.worker)?.pid;
+  const threadsAtStart = workerPid ? threadCpuByName(workerPid) : {};
   const ticker = progressTicker(sims, 'Temporal');
+  const busyAtStart = machineBusySeconds();
   const t = Date.now();
   let result: FullSyncResult;
   try {
@@ -297,6 +336,7 @@ async function runTemporal(
   }
   const elapsedMs = Date.now() - t;
   const all = sampler.stop();
+  const syncCpuByThread = workerPid ? subtractCpu(threadCpuByName(workerPid), threadsAtStart) : undefined;
   const workerPids = new Set([
     procs.worker.child.pid,
     ...descendants(procs.worker.child.pid!).map((p) => p.pid),
@@ -318,6 +358,8 @@ async function runTemporal(
         sync: cpuOf(all, [...workerPids] as number[]),
         temporalServer: cpuOf(all, procs.temporalPids),
       },
+      syncCpuByThread,
+      machineCpu: machineCpu(busyAtStart, all),
       runs: history.length,
       historyEvents,
       historyEventsPer1000Products: historyEvents / (opts.products / 1000),
@@ -339,6 +381,7 @@ async function runBaseline(
 ): Promise<BaselineFigures> {
   const sampler = new TreeSampler(process.pid).start();
   const ticker = progressTicker(sims, 'baseline');
+  const busyAtStart = machineBusySeconds();
   const t = Date.now();
   let result: BaselineResult;
   let childPids: number[] = [];
@@ -348,7 +391,12 @@ async function runBaseline(
       const logger = createLogger({ level: 'WARN', format: 'json', write: () => undefined });
       result = await runBaselineSync(config, logger);
     } else {
-      const child = spawnTs('bench/lib/baseline-sync.ts', [], { ...serviceEnv, LOG_LEVEL: 'WARN' });
+      const child = spawnTs(
+        'bench/lib/baseline-sync.ts',
+        [],
+        { ...serviceEnv, LOG_LEVEL: 'WARN' },
+        opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
+      );
       cleanups.push(() => child.stop(2000));
       lastResort.push(() => child.kill());
       const collectPids = setInterval(() => {
@@ -388,6 +436,8 @@ async function runBaseline(
       sync: opts.baseline === 'inline' ? 0 : Math.round(result.cpuSeconds * 10) / 10,
       temporalServer: cpuOf(all, temporalPids),
     },
+    syncCpuByThread: opts.baseline === 'inline' ? undefined : result.cpuByThread,
+    machineCpu: machineCpu(busyAtStart, all),
     peakRssMb: childFigures.length ? Math.max(...childFigures.map((p) => p.peakRssMb)) : undefined,
   };
 }
@@ -418,6 +468,24 @@ async function historyOf(testEnv: BenchTemporal, workflowId: string, expectedRun
 }
 
 // ---- helpers -------------------------------------------------------------------------------
+
+function machineCpu(busyAtStart: number, ours: ProcessFigures[]): RunFigures['machineCpu'] {
+  const busy = machineBusySeconds() - busyAtStart;
+  const mine = sum(ours.map((p) => p.cpuSeconds));
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    busySeconds: round(busy),
+    oursSeconds: round(mine),
+    othersSeconds: round(Math.max(0, busy - mine)),
+    loadAverage1m: round(os.loadavg()[0]),
+  };
+}
+
+/** The run with the median products/s (the lower middle one for an even count). */
+function medianRun<T extends RunFigures>(runs: T[]): T {
+  const sorted = [...runs].sort((a, b) => a.productsPerSecond - b.productsPerSecond);
+  return structuredClone(sorted[Math.floor((sorted.length - 1) / 2)]);
+}
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
@@ -470,6 +538,15 @@ function printReport(
     `  elapsed                 ${fmt(r.elapsedSeconds, 2)} s`,
     `  products/s              ${fmt(r.productsPerSecond)}  (${fmt(r.productPages)} product pages × ${PRODUCT_PAGE_SIZE} ÷ elapsed; ${fmt(r.productReads)} product-context reads)`,
     `  CPU seconds             simulators ${r.cpuSeconds.simulators}, sync ${r.cpuSeconds.sync}${r.cpuSeconds.temporalServer !== undefined ? `, Temporal server ${r.cpuSeconds.temporalServer}` : ''}`,
+    ...(r.syncCpuByThread
+      ? [
+          `  sync CPU by thread      ${Object.entries(r.syncCpuByThread)
+            .slice(0, 6)
+            .map(([name, s]) => `${name} ${s}`)
+            .join(', ')}`,
+        ]
+      : []),
+    `  machine CPU             ${r.machineCpu.busySeconds} s busy: ${r.machineCpu.oursSeconds} s this benchmark, ${r.machineCpu.othersSeconds} s other programs; load ${r.machineCpu.loadAverage1m} on ${os.cpus().length} CPUs`,
     `  Occtoo equals catalog   ${verdict(r.occtooEqualsCatalog)}${r.differences.length ? `\n    ${r.differences.join('\n    ')}` : ''}`,
   ];
   say('');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { PRODUCT_TYPES, type ProductType } from './activities/bluestone-types';
 
 /**
  * Service configuration: one zod schema over the environment (and `.env` when present).
@@ -18,6 +19,14 @@ export type MediaMode = (typeof MEDIA_MODES)[number];
 
 export const PRODUCT_KEY_MODES = ['id', 'number'] as const;
 export type ProductKeyMode = (typeof PRODUCT_KEY_MODES)[number];
+
+/** SYNC_ATTRIBUTES_INCLUDE / _EXCLUDE: attribute numbers and `group:<groupNumber>` items, split. */
+export interface AttributeSelection {
+  /** Attribute numbers (an attribute without a number is matched by its id). */
+  numbers: string[];
+  /** Attribute group numbers, matched against each attribute's `groupNumber`. */
+  groups: string[];
+}
 
 const LANGUAGE = /^[A-Za-z0-9_-]{2,10}$/;
 const CONTEXT_KEY = /^[A-Za-z0-9_.-]+$/;
@@ -65,6 +74,45 @@ const nameList = z.string().transform((raw) =>
     .filter(Boolean),
 );
 
+/** The non-empty, trimmed items of a comma list. */
+const listItems = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `SINGLE,GROUP`: Bluestone product types, in any case; a typo is named in the error. */
+const productTypeList = z.string().transform((raw, ctx) => {
+  const out = new Set<ProductType>();
+  for (const item of listItems(raw)) {
+    const type = PRODUCT_TYPES.find((t) => t === item.toUpperCase());
+    if (type) out.add(type);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" is not a Bluestone product type; use ${PRODUCT_TYPES.join(', ')}`,
+      });
+    }
+  }
+  if (listItems(raw).length === 0)
+    ctx.addIssue({ code: 'custom', message: `must list at least one of ${PRODUCT_TYPES.join(', ')}` });
+  return [...out];
+});
+
+const GROUP_PREFIX = 'group:';
+
+/** `weight,group:logistics`: attribute numbers and attribute groups (by group number). */
+const attributeSelection = z.string().transform((raw, ctx): AttributeSelection => {
+  const selection: AttributeSelection = { numbers: [], groups: [] };
+  for (const item of listItems(raw)) {
+    const group = item.startsWith(GROUP_PREFIX) ? item.slice(GROUP_PREFIX.length).trim() : undefined;
+    if (group === undefined) selection.numbers.push(item);
+    else if (group !== '') selection.groups.push(group);
+    else ctx.addIssue({ code: 'custom', message: `"${item}" names no group; write group:<groupNumber>` });
+  }
+  return selection;
+});
+
 const bool = z
   .string()
   .trim()
@@ -105,6 +153,10 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_STATES: 'ARCHIVED,TO_BE_ARCHIVED',
   DELETE_ON_UNPUBLISH: 'false',
   MEDIA_DELETE: 'false',
+  SYNC_PRODUCT_TYPES: 'SINGLE,GROUP,VARIANT',
+  SYNC_ATTRIBUTES_INCLUDE: 'color,weight,group:general',
+  SYNC_ATTRIBUTES_EXCLUDE: 'internal_note,group:purchasing',
+  SYNC_LABELS_EXCLUDE: 'NoSync,discontinued',
   ALLOW_INSECURE_WEBHOOKS: 'false',
   PORT: '3000',
   TEMPORAL_ADDRESS: 'localhost:7233',
@@ -112,6 +164,11 @@ const EXAMPLES: Record<string, string> = {
   TEMPORAL_UI_PORT: '8233',
   TEMPORAL_UI_URL: 'https://cloud.temporal.io',
   IMPORT_BATCH_SIZE: '50',
+  SYNC_ENVIRONMENT: 'production',
+  WORKER_METRICS_ADDRESS: '0.0.0.0:9464',
+  REFRESH_SCHEDULE: '15m',
+  LOOKBACK_DAYS: '5',
+  OCCTOO_SETUP_SOURCE: 'bluestoneSetup',
 };
 
 const schema = z
@@ -144,10 +201,29 @@ const schema = z
     ARCHIVE_STATES: nameList.default(['ARCHIVED']),
     DELETE_ON_UNPUBLISH: bool.default(false),
     MEDIA_DELETE: bool.default(false),
+    SYNC_PRODUCT_TYPES: productTypeList.default([...PRODUCT_TYPES]),
+    SYNC_ATTRIBUTES_INCLUDE: attributeSelection.optional(),
+    SYNC_ATTRIBUTES_EXCLUDE: attributeSelection.default({ numbers: [], groups: [] }),
+    SYNC_LABELS_EXCLUDE: nameList.default([]),
     ADMIN_TOKEN: z.string().trim().min(1).optional(),
     TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('bluestone-occtoo'),
+    TEMPORAL_TASK_QUEUE: z.string().trim().min(1).optional(),
+    SYNC_ENVIRONMENT: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, "may only hold letters, digits, '_' and '-' (e.g. production, sandbox)")
+      .optional(),
+    REFRESH_SCHEDULE: z
+      .string()
+      .trim()
+      .refine((v) => v === 'off' || /^\d+[smhd]$/.test(v) || v.split(/\s+/).length === 5, {
+        message:
+          "must be 'off', an interval like 15m / 1h / 1d, or a 5-field cron expression like '*/15 * * * *'",
+      })
+      .default('15m'),
+    LOOKBACK_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(365).default(5),
+    OCCTOO_SETUP_SOURCE: dataSource.optional(),
     PORT: port.default(3000),
     TEMPORAL_DEV_PORT: port.default(7233),
     TEMPORAL_UI_PORT: port.default(8233),
@@ -156,6 +232,11 @@ const schema = z
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
+    WORKER_METRICS_ADDRESS: z
+      .string()
+      .trim()
+      .regex(/^(off|[A-Za-z0-9.:[\]-]+:\d{1,5})$/, "must be host:port (e.g. 0.0.0.0:9464) or 'off'")
+      .default('127.0.0.1:9464'),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>([c.BLUESTONE_DEFAULT_CONTEXT.context]);
@@ -197,6 +278,12 @@ export interface Config {
     batchSize: number;
   };
   sync: {
+    /** REFRESH_SCHEDULE: `off`, an interval (`15m`) or a cron expression. */
+    refreshSchedule: string;
+    /** LOOKBACK_DAYS: how far back the refresh looks for syncs. */
+    lookbackDays: number;
+    /** OCCTOO_SETUP_SOURCE: where setupSync pushes attribute and relation definitions (unset: nowhere). */
+    setupSource?: string;
     /** PRODUCT_WATCH_STATE values that mean "delete from Occtoo". */
     archiveStates: string[];
     /** Product DELETE differences delete the product in Occtoo (off, as in the original provider). */
@@ -219,15 +306,34 @@ export interface Config {
     /** Unset: `npm start` runs the embedded dev server. */
     address?: string;
     namespace: string;
+    /** Default `bluestone-occtoo`, or `bluestone-occtoo-<SYNC_ENVIRONMENT>` when an environment is set. */
     taskQueue: string;
+    /** SYNC_ENVIRONMENT: recorded on every workflow, so deployments sharing a cluster stay apart. */
+    environment?: string;
     devPort: number;
     uiPort: number;
     /** Base URL of the Temporal Web UI, for links in answers and logs. */
     uiUrl: string;
     dataDir: string;
     shutdownGraceSeconds: number;
+    /** The worker's Prometheus endpoint (Temporal's and the sync's metrics); undefined = off. */
+    metricsAddress?: string;
   };
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format?: 'json' | 'pretty' };
+  /**
+   * What every sync (full, incremental, refresh) leaves out; applied in src/activities/sync-filters.ts.
+   * Attributes: SYNC_ATTRIBUTES_INCLUDE first (unset = every attribute), then SYNC_ATTRIBUTES_EXCLUDE.
+   */
+  filters: {
+    /** SYNC_PRODUCT_TYPES: products of the other known types are skipped (default: all four). */
+    productTypes: ProductType[];
+    /** SYNC_ATTRIBUTES_INCLUDE: when set, only these attributes are sent. */
+    attributesInclude?: AttributeSelection;
+    /** SYNC_ATTRIBUTES_EXCLUDE: these attributes are never sent. */
+    attributesExclude: AttributeSelection;
+    /** SYNC_LABELS_EXCLUDE: products carrying one of these labels are deleted from Occtoo instead. */
+    labelsExclude: string[];
+  };
 }
 
 /** Every configured context, the default one first. */
@@ -301,6 +407,9 @@ function toConfig(c: RawConfig): Config {
       batchSize: c.IMPORT_BATCH_SIZE,
     },
     sync: {
+      refreshSchedule: c.REFRESH_SCHEDULE,
+      lookbackDays: c.LOOKBACK_DAYS,
+      setupSource: c.OCCTOO_SETUP_SOURCE,
       archiveStates: c.ARCHIVE_STATES,
       deleteOnUnpublish: c.DELETE_ON_UNPUBLISH,
       mediaDelete: c.MEDIA_DELETE,
@@ -317,14 +426,24 @@ function toConfig(c: RawConfig): Config {
     temporal: {
       address: c.TEMPORAL_ADDRESS,
       namespace: c.TEMPORAL_NAMESPACE,
-      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      taskQueue:
+        c.TEMPORAL_TASK_QUEUE ??
+        (c.SYNC_ENVIRONMENT ? `bluestone-occtoo-${c.SYNC_ENVIRONMENT}` : 'bluestone-occtoo'),
+      environment: c.SYNC_ENVIRONMENT,
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,
       uiUrl: c.TEMPORAL_UI_URL ?? `http://localhost:${c.TEMPORAL_UI_PORT}`,
       dataDir: c.DATA_DIR,
       shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
+      metricsAddress: c.WORKER_METRICS_ADDRESS === 'off' ? undefined : c.WORKER_METRICS_ADDRESS,
     },
     log: { level: c.LOG_LEVEL, format: c.LOG_FORMAT },
+    filters: {
+      productTypes: c.SYNC_PRODUCT_TYPES,
+      attributesInclude: c.SYNC_ATTRIBUTES_INCLUDE,
+      attributesExclude: c.SYNC_ATTRIBUTES_EXCLUDE,
+      labelsExclude: c.SYNC_LABELS_EXCLUDE,
+    },
   };
 }
 

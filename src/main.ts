@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     format: config.log.format,
     secrets: secretsOf(config),
   });
-  installRuntime(logger);
+  installRuntime(logger, role === 'gateway' ? undefined : config.temporal.metricsAddress);
 
   const stack: (() => Promise<void>)[] = [];
   let devServer: DevServer | undefined;
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       address,
       taskQueue: config.temporal.taskQueue,
       environment: config.temporal.environment,
+      metrics: config.temporal.metricsAddress ? `http://${config.temporal.metricsAddress}/metrics` : 'off',
     });
   }
 

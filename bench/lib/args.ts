@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 export interface BenchArgs {
@@ -15,6 +16,10 @@ export interface BenchArgs {
   baseline: 'process' | 'inline' | 'skip';
   /** The whole benchmark stops (and fails) after this long. */
   timeoutSeconds: number;
+  /** Temporal and baseline runs, alternating; medians are reported (a shared machine is noisy). */
+  repeat: number;
+  /** Write V8 CPU profiles of the worker and baseline processes here (investigations). */
+  profileDir?: string;
 }
 
 export const USAGE = `Usage: npm run bench:full-sync -- [options]
@@ -26,7 +31,9 @@ export const USAGE = `Usage: npm run bench:full-sync -- [options]
   --pages-per-chunk N     fullSync option: pages per chunk activity (default: the workflow's, 20)
   --max-history-events N  fullSync option: continue-as-new threshold (default: the workflow's, 2000)
   --baseline MODE         process (default: its own process, as the worker), inline (this process), skip
+  --repeat N              run Temporal and baseline N times each, alternating; report medians (default 1)
   --timeout-s N           give up after N seconds (default 3600)
+  --profile-dir DIR       write V8 CPU profiles (.cpuprofile) of the worker and baseline processes to DIR
   --json                  print only the final JSON line`;
 
 export class UsageError extends Error {}
@@ -53,6 +60,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
         'max-history-events': { type: 'string' },
         baseline: { type: 'string' },
         'timeout-s': { type: 'string' },
+        'profile-dir': { type: 'string' },
+        repeat: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -76,6 +85,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     maxHistoryEvents: int(s('max-history-events'), 'max-history-events', undefined, 10, 50_000),
     baseline,
     timeoutSeconds: int(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
+    repeat: int(s('repeat'), 'repeat', 1, 1, 20)!,
     json: values.json === true,
+    profileDir: s('profile-dir') ? path.resolve(s('profile-dir')!) : undefined,
   };
 }

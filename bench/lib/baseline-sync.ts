@@ -16,6 +16,7 @@ import { createPageProcessor, DEFAULT_PUSH_TUNING, type PageOutcome } from '../.
 import { allContexts, loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import type { ContextPlan, SyncSource } from '../../src/shared/sync-types';
+import { subtractCpu, threadCpuByName } from './proc';
 
 export interface BaselineSourceFigures {
   pages: number;
@@ -28,6 +29,8 @@ export interface BaselineResult {
   elapsedMs: number;
   /** CPU seconds (user + system) this process used during the sync. */
   cpuSeconds: number;
+  /** The same by thread name (Linux only; empty elsewhere). */
+  cpuByThread: Record<string, number>;
   contexts: { context: string; categories: BaselineSourceFigures; products: BaselineSourceFigures }[];
 }
 
@@ -36,6 +39,7 @@ export const BASELINE_RESULT_PREFIX = 'BASELINE_RESULT ';
 export async function runBaselineSync(config: Config, logger: Logger): Promise<BaselineResult> {
   const startedAt = Date.now();
   const cpuAtStart = process.cpuUsage();
+  const threadsAtStart = threadCpuByName(process.pid);
   const clients = createClients(config, logger);
   const pages = createPageProcessor({ config, logger, ...clients }, DEFAULT_PUSH_TUNING);
 
@@ -94,7 +98,12 @@ export async function runBaselineSync(config: Config, logger: Logger): Promise<B
     clients.occtoo.close();
   }
   const cpu = process.cpuUsage(cpuAtStart);
-  return { elapsedMs: Date.now() - startedAt, cpuSeconds: (cpu.user + cpu.system) / 1e6, contexts: figures };
+  return {
+    elapsedMs: Date.now() - startedAt,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuByThread: subtractCpu(threadCpuByName(process.pid), threadsAtStart),
+    contexts: figures,
+  };
 }
 
 async function main(): Promise<void> {

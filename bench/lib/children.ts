@@ -23,9 +23,17 @@ const TAIL_LINES = 40;
 /** Lines kept for `lines()`: enough for result lines, bounded for chatty workers. */
 const KEPT_LINES = 2_000;
 
-/** Runs `tsx <script> ...args` from the repository root with exactly `env` (plus PATH and HOME). */
-export function spawnTs(script: string, args: string[], env: Record<string, string>): TsChild {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), script, ...args], {
+/**
+ * Runs `tsx [nodeFlags] <script> ...args` from the repository root with exactly `env` (plus PATH
+ * and HOME). tsx hands `nodeFlags` to the node process that runs the script.
+ */
+export function spawnTs(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): TsChild {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...nodeFlags, script, ...args], {
     cwd: REPO_ROOT,
     // Its own process group, so that tsx and the node process it starts stop together.
     detached: true,

@@ -159,3 +159,51 @@ export class TreeSampler {
     return this.all().reduce((sum, p) => sum + p.cpuSeconds, 0);
   }
 }
+
+/**
+ * CPU seconds per thread name of one process (e.g. `node` for the main thread, `V8 DefaultWorke`
+ * for V8's GC helpers, `tokio-runtime-w` for Temporal's core), so that a run can say where its
+ * CPU went. Take one at the start and one at the end and subtract.
+ */
+export function threadCpuByName(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = raw.lastIndexOf(')');
+      const name = raw.slice(raw.indexOf('(') + 1, close);
+      const fields = raw.slice(close + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+export function subtractCpu(after: Record<string, number>, before: Record<string, number>) {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([name, s]) => [name, Math.round((s - (before[name] ?? 0)) * 10) / 10] as const)
+      .filter(([, s]) => s > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
+/** Busy CPU seconds of the whole machine so far (all CPUs; idle and iowait excluded). */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [, ...ticks] = line.trim().split(/\s+/).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = ticks;
+    return (user + nice + system + irq + softirq + (steal ?? 0)) / ticksPerSecond();
+  } catch {
+    return NaN;
+  }
+}

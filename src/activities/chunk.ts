@@ -6,6 +6,7 @@ import {
   type ChunkResult,
 } from '../shared/sync-types';
 import { toActivityFailure } from './api-error';
+import { recordPage } from './telemetry';
 import { streamPages, type StreamPage } from './page-stream';
 import type { PageOutcome } from './sync-pages';
 
@@ -13,6 +14,8 @@ import type { PageOutcome } from './sync-pages';
 const CHUNK_MAX_MILLIS = 60_000;
 
 export interface ChunkSpec<T> {
+  /** What is synced (`products`, `categories`): labels the chunk's metrics. */
+  source: string;
   /** Where the chunk starts when it is not resuming: a product cursor or a page number. */
   cursor?: string;
   maxPages: number;
@@ -53,11 +56,14 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
         total.read += outcome.read;
         total.sent += outcome.sent;
         total.deleted += outcome.deleted;
+        // A checkpoint heartbeated before filters existed has no count yet.
+        total.filtered = (total.filtered ?? 0) + outcome.filtered;
         total.mediaUploaded += outcome.mediaUploaded;
         total.mediaSent += outcome.mediaSent;
         total.setAsideCount += outcome.setAside.length;
         total.setAside = [...total.setAside, ...outcome.setAside].slice(0, SET_ASIDE_LIST_CAP);
         ctx.heartbeat(total);
+        recordPage(spec.source, { ...outcome, setAside: outcome.setAside.length });
       },
     });
     total.cursor = stream.nextCursor;

@@ -58,6 +58,7 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
 
     async syncCategoryChunk(input: ChunkInput): Promise<ChunkResult> {
       return runChunk<Category>({
+        source: 'categories',
         cursor: input.cursor,
         maxPages: input.maxPages,
         readPage: async (cursor, signal) => {
@@ -79,6 +80,7 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
       // idempotent, so a restart costs time, not correctness; it is counted and logged.
       let head = input.head;
       const result = await runChunk<Product>({
+        source: 'products',
         cursor: input.cursor,
         maxPages: input.maxPages,
         readPage: async (cursor, signal) => {

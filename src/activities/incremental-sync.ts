@@ -160,6 +160,7 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
 
     async applyDifferencesChunk(input: DifferencesChunkInput): Promise<ChunkResult> {
       return runChunk<Difference>({
+        source: input.source,
         cursor: input.cursor,
         maxPages: input.maxPages,
         readPage: async (cursor, signal) => {

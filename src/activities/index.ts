@@ -9,6 +9,7 @@ import { createRefreshActivities } from './refresh';
 import { createSetupActivities } from './setup';
 import { OcctooClient } from './occtoo-client';
 import type { PushTuning } from './sync-pages';
+import { activityAwareLogger, recordRetry } from './telemetry';
 
 /** What activities receive: their clients, config and logger (tests pass real or simulated ones). */
 export interface ActivityDeps {
@@ -21,7 +22,9 @@ export interface ActivityDeps {
   tuning?: PushTuning;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(input: ActivityDeps) {
+  // Log lines written from activities carry their workflow id, run id and activity type.
+  const deps = { ...input, logger: activityAwareLogger(input.logger) };
   return {
     ...createHealthActivities(deps),
     ...createFullSyncActivities(deps),
@@ -34,19 +37,30 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 
 /** The API clients a worker uses, built from configuration. */
-export function createClients(config: Config, logger: Logger): Pick<ActivityDeps, 'bluestone' | 'occtoo'> {
+export function createClients(
+  config: Config,
+  baseLogger: Logger,
+): Pick<ActivityDeps, 'bluestone' | 'occtoo'> {
+  // Retries happen inside activities: their log lines name the workflow too.
+  const logger = activityAwareLogger(baseLogger);
   return {
     bluestone: new BluestoneClient({
       baseUrl: config.bluestone.apiUrl,
       apiKey: config.bluestone.apiKey,
-      onRetry: (e) => logger.warn('Retrying Bluestone call', { ...e }),
+      onRetry: (e) => {
+        recordRetry('bluestone', e.reason);
+        logger.warn('Retrying Bluestone call', { ...e });
+      },
     }),
     occtoo: new OcctooClient({
       baseUrl: config.occtoo.ingestUrl,
       dataProviderId: config.occtoo.dataProviderId,
       dataProviderSecret: config.occtoo.dataProviderSecret,
       maxBatchEntities: config.occtoo.batchSize,
-      onRetry: (e) => logger.warn('Retrying Occtoo call', { ...e }),
+      onRetry: (e) => {
+        recordRetry('occtoo', e.reason);
+        logger.warn('Retrying Occtoo call', { ...e });
+      },
     }),
   };
 }

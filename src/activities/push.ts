@@ -1,6 +1,7 @@
 import { ApiError, FailureType } from './api-error';
 import { mapWithConcurrency } from './concurrency';
 import { prepareImport } from './occtoo-batching';
+import { recordImportLatency } from './telemetry';
 import type { OcctooClient } from './occtoo-client';
 import type { OcctooEntity } from './occtoo-types';
 
@@ -53,10 +54,12 @@ async function importIsolating(
   options: PushOptions,
 ): Promise<PushResult> {
   try {
+    const started = performance.now();
     const imported = await occtoo.importEntities(source, batch, {
       correlationId: options.correlationId,
       signal: options.signal,
     });
+    recordImportLatency(source, performance.now() - started);
     return {
       sent: imported.accepted,
       setAside: imported.rejected.map((r) => ({ key: r.key, reason: r.reasons.join('; ') })),

@@ -4,6 +4,7 @@ import type { ContextPlan, SetAsideEntity, SyncSource } from '../shared/sync-typ
 import type { BluestoneClient } from './bluestone-client';
 import type { Category, MediaAsset, Product } from './bluestone-types';
 import {
+  deleteEntity,
   mapCategory,
   mapProduct,
   mediaAssetsOf,
@@ -16,12 +17,15 @@ import { ensureMediaInOcctoo } from './media-upload';
 import type { OcctooClient } from './occtoo-client';
 import type { OcctooEntity } from './occtoo-types';
 import { pushEntities } from './push';
+import { filterProducts, withSyncedAttributes } from './sync-filters';
 
 /** What pushing one page of products or categories did. */
 export interface PageOutcome {
   read: number;
   sent: number;
   deleted: number;
+  /** Products a sync filter kept out (excluded type, or excluded label: those are also deleted). */
+  filtered: number;
   mediaUploaded: number;
   mediaSent: number;
   setAside: SetAsideEntity[];
@@ -35,7 +39,7 @@ export interface PageDeps {
 }
 
 export function emptyOutcome(read = 0): PageOutcome {
-  return { read, sent: 0, deleted: 0, mediaUploaded: 0, mediaSent: 0, setAside: [] };
+  return { read, sent: 0, deleted: 0, filtered: 0, mediaUploaded: 0, mediaSent: 0, setAside: [] };
 }
 
 /** Tuning of the push side; defaults suit Occtoo's documented limits. */
@@ -89,11 +93,17 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
   }
 
   /** PRODUCT_KEY=number: Occtoo keys of related products, read from Bluestone when not on the page. */
-  async function relatedKeysFor(pass: ContextPlan, products: Product[], signal?: AbortSignal) {
+  async function relatedKeysFor(
+    pass: ContextPlan,
+    sending: Product[],
+    page: Product[],
+    signal?: AbortSignal,
+  ) {
     if (settings.productKey !== 'number') return undefined;
     const keys = new Map<string, string>();
-    const wanted = new Set(products.flatMap(relatedProductIdsOf));
-    for (const p of products) {
+    const wanted = new Set(sending.flatMap(relatedProductIdsOf));
+    // The whole page, filtered-out products included: relations to them stay (sync-filters.ts).
+    for (const p of page) {
       const key = productKeyOf(p, settings);
       if (key) keys.set(p.id, key);
     }
@@ -154,6 +164,39 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     }
   }
 
+  /**
+   * SYNC_LABELS_EXCLUDE: deletes the products under the key they would be sent with, so it works
+   * with either PRODUCT_KEY. A product without a key was never sent and needs no delete.
+   */
+  async function deleteProducts(
+    pass: ContextPlan,
+    products: Product[],
+    outcome: PageOutcome,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const idByKey = new Map<string, string>();
+    for (const p of products) {
+      const key = productKeyOf(p, settings);
+      if (key !== undefined) idByKey.set(key, p.id);
+    }
+    if (idByKey.size === 0) return;
+    const deletes = [...idByKey.keys()].map(deleteEntity);
+    const pushed = await pushEntities(occtoo, config.occtoo.productsSource, deletes, {
+      concurrency: tuning.importConcurrency,
+      batchSize: config.occtoo.batchSize,
+      signal,
+    });
+    outcome.deleted += pushed.sent;
+    for (const s of pushed.setAside) {
+      outcome.setAside.push({
+        source: 'products',
+        context: pass.context,
+        id: idByKey.get(s.key) ?? s.key,
+        reason: `not deleted (SYNC_LABELS_EXCLUDE): ${s.reason}`,
+      });
+    }
+  }
+
   return {
     async processProducts(
       pass: ContextPlan,
@@ -161,15 +204,29 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       signal?: AbortSignal,
     ): Promise<PageOutcome> {
       const outcome = emptyOutcome(products.length);
+      // Filtered out before anything else: no media uploads, no media entities, no related-key reads.
+      const { send, skipped, deleted } = filterProducts(products, config.filters);
+      outcome.filtered += skipped.length + deleted.length;
+      if (outcome.filtered > 0) {
+        logger.debug('Sync filters kept products out', {
+          context: pass.context,
+          skipped: skipped.map((s) => `${s.product.id}: ${s.reason}`),
+          deleted: deleted.map((d) => `${d.product.id}: ${d.reason}`),
+        });
+      }
       const [occtooFiles, relatedKeys] = await Promise.all([
-        occtooFilesFor(pass, products, outcome, signal),
-        relatedKeysFor(pass, products, signal),
+        occtooFilesFor(pass, send, outcome, signal),
+        relatedKeysFor(pass, send, products, signal),
       ]);
-      const mapped = products.map((p) => ({
+      const mapped = send.map((p) => ({
         id: p.id,
         result: mapProduct(p, pass, settings, { occtooFiles, relatedKeys }),
       }));
-      await push('products', pass, mapped, outcome, signal);
+      const labelled = deleted.map((d) => d.product);
+      await Promise.all([
+        push('products', pass, mapped, outcome, signal),
+        deleteProducts(pass, labelled, outcome, signal),
+      ]);
       return outcome;
     },
 
@@ -182,7 +239,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       const occtooFiles = await occtooFilesFor(pass, categories, outcome, signal);
       const mapped = categories.map((c) => ({
         id: c.id,
-        result: mapCategory(c, pass, settings, { occtooFiles }),
+        result: mapCategory(withSyncedAttributes(c, config.filters), pass, settings, { occtooFiles }),
       }));
       await push('categories', pass, mapped, outcome, signal);
       return outcome;

@@ -95,6 +95,8 @@ export interface ProductEdit {
   description?: string;
   /** Attribute number (or id) → new values. */
   attributes?: Record<string, string[]>;
+  /** The product's labels after the edit (replacing the old ones). */
+  labels?: string[];
 }
 
 export interface NewProductSpec {
@@ -416,6 +418,7 @@ export class Catalog {
     this.revision++;
     p.name = edit.name ?? `${p.name ?? p.id} (rev ${this.revision})`;
     if (edit.description !== undefined) p.description = edit.description;
+    if (edit.labels !== undefined) p.labels = [...edit.labels];
     if (edit.attributes) {
       for (const [key, values] of Object.entries(edit.attributes)) {
         const attr = p.attributes.find((a) => a.number === key || a.id === key);

@@ -9,9 +9,16 @@ let runtimeInstalled = false;
  * Installs the Temporal runtime once per process, with our logger. Signals are left to our
  * own shutdown sequence (worker first, then the gateway, then the embedded server).
  */
-export function installRuntime(logger: Logger): void {
+export function installRuntime(logger: Logger, metricsAddress?: string): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger, shutdownSignals: [] });
+  Runtime.install({
+    logger,
+    shutdownSignals: [],
+    // Temporal's own worker metrics and the sync's (src/activities/telemetry.ts), for Prometheus.
+    ...(metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
+      : {}),
+  });
   runtimeInstalled = true;
 }
 

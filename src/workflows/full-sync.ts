@@ -51,6 +51,8 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
     // Transient failures retry with backoff, for a bounded time.
     scheduleToCloseTimeout: '24 hours',
+    // Chunks go to whichever worker polls, so several workers share a sync (not eagerly to this one).
+    allowEagerDispatch: false,
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
@@ -146,6 +148,8 @@ function record(
 ): void {
   state.read += chunk.read;
   state.sent += chunk.sent;
+  // `?? 0`: progress carried over from runs recorded before filters existed lacks it.
+  state.filtered = (state.filtered ?? 0) + (chunk.filtered ?? 0);
   state.setAside += chunk.setAsideCount;
   state.mediaUploaded += chunk.mediaUploaded;
   state.mediaSent += chunk.mediaSent;

@@ -29,6 +29,8 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? 30}s`,
     scheduleToCloseTimeout: '24 hours',
+    // Chunks go to whichever worker polls, so several workers share a sync (not eagerly to this one).
+    allowEagerDispatch: false,
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
@@ -79,6 +81,7 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
       totals.read += chunk.read;
       totals.sent += chunk.sent;
       totals.deleted += chunk.deleted;
+      totals.filtered = (totals.filtered ?? 0) + (chunk.filtered ?? 0);
       totals.setAside += chunk.setAsideCount;
       totals.mediaUploaded += chunk.mediaUploaded;
       totals.pages += chunk.pages;

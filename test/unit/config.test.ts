@@ -121,3 +121,51 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('configuration: sync filters', () => {
+  it('filters nothing by default', () => {
+    expect(loadConfig(required).filters).toEqual({
+      productTypes: ['SINGLE', 'GROUP', 'VARIANT', 'BUNDLE'],
+      attributesInclude: undefined,
+      attributesExclude: { numbers: [], groups: [] },
+      labelsExclude: [],
+    });
+  });
+
+  it('reads comma lists: product types in any case, attribute numbers and group:<groupNumber>, labels', () => {
+    const c = loadConfig({
+      ...required,
+      SYNC_PRODUCT_TYPES: ' single, Group ,SINGLE,',
+      SYNC_ATTRIBUTES_INCLUDE: 'color, group:general',
+      SYNC_ATTRIBUTES_EXCLUDE: 'weight,Color Code, group: logistics ',
+      SYNC_LABELS_EXCLUDE: 'NoSync, discontinued',
+    });
+    expect(c.filters).toEqual({
+      productTypes: ['SINGLE', 'GROUP'],
+      attributesInclude: { numbers: ['color'], groups: ['general'] },
+      attributesExclude: { numbers: ['weight', 'Color Code'], groups: ['logistics'] },
+      labelsExclude: ['NoSync', 'discontinued'],
+    });
+  });
+
+  it('names each unknown product type, with the valid ones and an example', () => {
+    const problems = problemsOf({ ...required, SYNC_PRODUCT_TYPES: 'SINGLE,BUNDLES,kit' });
+    expect(problems).toEqual([
+      'SYNC_PRODUCT_TYPES is invalid: "BUNDLES" is not a Bluestone product type; use SINGLE, GROUP, VARIANT, BUNDLE (example: SYNC_PRODUCT_TYPES=SINGLE,GROUP,VARIANT)',
+      'SYNC_PRODUCT_TYPES is invalid: "kit" is not a Bluestone product type; use SINGLE, GROUP, VARIANT, BUNDLE (example: SYNC_PRODUCT_TYPES=SINGLE,GROUP,VARIANT)',
+    ]);
+  });
+
+  it('refuses a product type list without any type, and a group item without a group number', () => {
+    expect(problemsOf({ ...required, SYNC_PRODUCT_TYPES: ',,' })).toEqual([
+      expect.stringMatching(
+        /^SYNC_PRODUCT_TYPES is invalid: must list at least one of SINGLE, GROUP, VARIANT, BUNDLE/,
+      ),
+    ]);
+    expect(problemsOf({ ...required, SYNC_ATTRIBUTES_EXCLUDE: 'weight,group:' })).toEqual([
+      expect.stringMatching(
+        /^SYNC_ATTRIBUTES_EXCLUDE is invalid: "group:" names no group; write group:<groupNumber> \(example: SYNC_ATTRIBUTES_EXCLUDE=/,
+      ),
+    ]);
+  });
+});

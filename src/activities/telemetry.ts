@@ -1,0 +1,107 @@
+import { Context } from '@temporalio/activity';
+import type { LogLevel, LogMetadata, MetricMeter } from '@temporalio/common';
+import type { Logger } from '../logger';
+
+/**
+ * The sync's own metrics and log context. Metrics go through the activity's Temporal metric
+ * meter, so they leave on the worker's Prometheus endpoint next to Temporal's own metrics;
+ * outside an activity (the CLI, the benchmark baseline) they are simply not recorded.
+ */
+function currentActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+interface SyncCounters {
+  read: ReturnType<MetricMeter['createCounter']>;
+  sent: ReturnType<MetricMeter['createCounter']>;
+  deleted: ReturnType<MetricMeter['createCounter']>;
+  setAside: ReturnType<MetricMeter['createCounter']>;
+  mediaUploaded: ReturnType<MetricMeter['createCounter']>;
+  retries: ReturnType<MetricMeter['createCounter']>;
+  importLatency: ReturnType<MetricMeter['createHistogram']>;
+}
+
+const byMeter = new WeakMap<MetricMeter, SyncCounters>();
+
+function counters(): SyncCounters | undefined {
+  const meter = currentActivity()?.metricMeter;
+  if (!meter) return undefined;
+  let c = byMeter.get(meter);
+  if (!c) {
+    c = {
+      read: meter.createCounter('sync_entities_read', 'entities', 'Entities read from Bluestone'),
+      sent: meter.createCounter('sync_entities_sent', 'entities', 'Entities Occtoo accepted'),
+      deleted: meter.createCounter('sync_entities_deleted', 'entities', 'Entities deleted from Occtoo'),
+      setAside: meter.createCounter('sync_entities_set_aside', 'entities', 'Entities that could not be sent'),
+      mediaUploaded: meter.createCounter(
+        'sync_media_uploaded',
+        'files',
+        "Files uploaded to Occtoo's media service",
+      ),
+      retries: meter.createCounter(
+        'sync_api_retries',
+        'requests',
+        'Bluestone and Occtoo calls retried, by reason',
+      ),
+      importLatency: meter.createHistogram(
+        'sync_import_latency',
+        'int',
+        'ms',
+        'Latency of one Occtoo import call',
+      ),
+    };
+    byMeter.set(meter, c);
+  }
+  return c;
+}
+
+export function recordPage(
+  source: string,
+  page: { read: number; sent: number; deleted: number; setAside: number; mediaUploaded: number },
+): void {
+  const c = counters();
+  if (!c) return;
+  const attrs = { source };
+  c.read.add(page.read, attrs);
+  c.sent.add(page.sent, attrs);
+  c.deleted.add(page.deleted, attrs);
+  c.setAside.add(page.setAside, attrs);
+  c.mediaUploaded.add(page.mediaUploaded, attrs);
+}
+
+export function recordRetry(api: 'bluestone' | 'occtoo', reason: string): void {
+  counters()?.retries.add(1, { api, reason });
+}
+
+export function recordImportLatency(source: string, ms: number): void {
+  counters()?.importLatency.record(Math.round(ms), { source });
+}
+
+/**
+ * A logger that adds the running activity's workflow id, run id and activity type to every
+ * line, so a log line can be traced back to its workflow in the Temporal UI.
+ */
+export function activityAwareLogger(logger: Logger): Logger {
+  const withIds = (meta?: LogMetadata): LogMetadata | undefined => {
+    const info = currentActivity()?.info;
+    if (!info) return meta;
+    return {
+      workflowId: info.workflowExecution?.workflowId,
+      runId: info.workflowExecution?.runId,
+      activityType: info.activityType,
+      ...meta,
+    };
+  };
+  return {
+    log: (level: LogLevel, message: string, meta?: LogMetadata) => logger.log(level, message, withIds(meta)),
+    trace: (message, meta) => logger.trace(message, withIds(meta)),
+    debug: (message, meta) => logger.debug(message, withIds(meta)),
+    info: (message, meta) => logger.info(message, withIds(meta)),
+    warn: (message, meta) => logger.warn(message, withIds(meta)),
+    error: (message, meta) => logger.error(message, withIds(meta)),
+  };
+}

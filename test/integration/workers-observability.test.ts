@@ -1,0 +1,139 @@
+/**
+ * Production shape: two worker processes on one task queue share a full sync's work; the worker
+ * exports Prometheus metrics (Temporal's and the sync's); logs are JSON lines that name their
+ * workflow; and neither the logs nor the recorded histories contain a configured secret.
+ */
+import { execFileSync } from 'node:child_process';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
+import { requireTemporalCli } from '../../src/worker/temporal-cli';
+import { testConfig } from '../support/config';
+import { startGateway } from '../support/gateway';
+import { freePort, runTs, waitFor, type RunningProcess } from '../support/processes';
+import { startSims, type Sims } from '../support/sims';
+import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
+
+const SECRETS = {
+  WEBHOOK_SECRET: 'observability-webhook-secret-1f3a',
+  ADMIN_TOKEN: 'observability-admin-token-77c2',
+};
+
+describe('two workers, metrics, logs and secrets', () => {
+  let env: TestWorkflowEnvironment;
+  let sims: Sims;
+  const workers: RunningProcess[] = [];
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+    sims = await startSims({
+      catalog: { products: 300, seed: 41 },
+      // Some 5xx, so that retries are logged and counted.
+      faults: { serverErrorRate: 0.05 },
+    });
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await sims?.close();
+    await env?.teardown();
+  });
+
+  it('spreads a full sync over two workers, exports metrics, and keeps secrets out of logs and histories', async () => {
+    const taskQueue = uniqueTaskQueue('two-workers');
+    const metricsPort = await freePort();
+    const workerEnv = {
+      ...sims.env,
+      ...SECRETS,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      REFRESH_SCHEDULE: 'off',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'INFO',
+    };
+    const config = testConfig(workerEnv);
+    for (const metrics of [`127.0.0.1:${metricsPort}`, 'off']) {
+      workers.push(runTs('src/main.ts', ['worker'], { ...workerEnv, WORKER_METRICS_ADDRESS: metrics }));
+    }
+    for (const w of workers) {
+      await waitFor('a worker to poll', async () =>
+        w.output().includes('Worker polling') ? true : undefined,
+      );
+    }
+
+    // A full sync cut into many small chunks, then an incremental sync through the gateway.
+    const handle = await env.client.workflow.start('fullSync', {
+      taskQueue,
+      workflowId: `${taskQueue}/observed-full-sync`,
+      args: [{ options: { pagesPerChunk: 1 } }],
+    });
+    await handle.result();
+    const gateway = await startGateway(env.client, config);
+    sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRETS.WEBHOOK_SECRET });
+    const published = sims.bluestone.publish({
+      contexts: ['en'],
+      change: sims.catalog.productIds().slice(0, 3),
+    });
+    await published.deliveries;
+    const incremental = env.client.workflow.getHandle(
+      incrementalSyncWorkflowId(taskQueue, published.syncs[0].id),
+    );
+    await waitFor('the incremental sync to start', () => incremental.describe().then(() => true));
+    await incremental.result();
+    await gateway.close();
+
+    // The full sync's chunks ran on both workers (identities are pid@host).
+    const history = await handle.fetchHistory();
+    const identities = new Set(
+      (history.events ?? [])
+        .map((e) => e.activityTaskStartedEventAttributes?.identity)
+        .filter((i): i is string => !!i),
+    );
+    expect(identities.size).toBe(2);
+
+    // Temporal's own metrics and the sync's, on the worker's Prometheus endpoint.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^temporal_/m);
+    expect(metrics).toMatch(/sync_entities_sent\{[^}]*source="products"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/sync_import_latency/);
+
+    // Logs: one JSON object per line; activity lines name their workflow and run.
+    const lines = workers.flatMap((w) =>
+      w
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{')),
+    );
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    const retries = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => /^Retrying (Bluestone|Occtoo) call/.test(l.msg));
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatchObject({ workflowId: expect.any(String), runId: expect.any(String) });
+    expect(metrics).toMatch(/sync_api_retries/);
+
+    // No configured secret in any log line or recorded history.
+    const secrets = [
+      config.bluestone.apiKey,
+      config.occtoo.dataProviderSecret,
+      SECRETS.WEBHOOK_SECRET,
+      SECRETS.ADMIN_TOKEN,
+    ];
+    const histories = [
+      `${taskQueue}/observed-full-sync`,
+      `${taskQueue}/observed-full-sync/setup`,
+      syncCoordinatorWorkflowId(taskQueue),
+      incrementalSyncWorkflowId(taskQueue, published.syncs[0].id),
+    ].map((id) =>
+      execFileSync(
+        requireTemporalCli(),
+        ['workflow', 'show', '-w', id, '-o', 'json', '--address', env.address],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    expect(histories.every((h) => h.includes('"eventId"'))).toBe(true);
+    const everything = [...histories, ...workers.map((w) => w.output())].join('\n');
+    for (const secret of secrets) expect(everything).not.toContain(secret);
+  });
+});
