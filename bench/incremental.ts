@@ -329,6 +329,8 @@ async function main(): Promise<number> {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'INFO',
     SHUTDOWN_GRACE_SECONDS: '2',
+    // Its default listens on 0.0.0.0 at a fixed port: this run stays on loopback, and nothing scrapes it.
+    WORKER_METRICS_ADDRESS: 'off',
   };
   const config = loadConfig(serviceEnv);
 

@@ -160,6 +160,7 @@ const EXAMPLES: Record<string, string> = {
   ALLOW_INSECURE_WEBHOOKS: 'false',
   PORT: '3000',
   TEMPORAL_ADDRESS: 'localhost:7233',
+  TEMPORAL_TLS: 'true',
   TEMPORAL_DEV_PORT: '7233',
   TEMPORAL_UI_PORT: '8233',
   TEMPORAL_UI_URL: 'https://cloud.temporal.io',
@@ -208,6 +209,12 @@ const schema = z
     ADMIN_TOKEN: z.string().trim().min(1).optional(),
     TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+    TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+    TEMPORAL_TLS: bool.optional(),
+    TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().trim().min(1).optional(),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().trim().min(1).optional(),
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().trim().min(1).optional(),
+    TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
     TEMPORAL_TASK_QUEUE: z.string().trim().min(1).optional(),
     SYNC_ENVIRONMENT: z
       .string()
@@ -316,6 +323,14 @@ export interface Config {
     uiUrl: string;
     dataDir: string;
     shutdownGraceSeconds: number;
+    /** Temporal Cloud or a TLS-secured cluster: the standard TEMPORAL_* variables. */
+    apiKey?: string;
+    tls?: {
+      clientCertPath?: string;
+      clientKeyPath?: string;
+      serverCaCertPath?: string;
+      serverName?: string;
+    };
     /** The worker's Prometheus endpoint (Temporal's and the sync's metrics); undefined = off. */
     metricsAddress?: string;
   };
@@ -436,6 +451,17 @@ function toConfig(c: RawConfig): Config {
       dataDir: c.DATA_DIR,
       shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
       metricsAddress: c.WORKER_METRICS_ADDRESS === 'off' ? undefined : c.WORKER_METRICS_ADDRESS,
+      apiKey: c.TEMPORAL_API_KEY,
+      // TLS when asked for, when certificates are given, or with an API key (Temporal Cloud).
+      tls:
+        (c.TEMPORAL_TLS ?? (!!c.TEMPORAL_API_KEY || !!c.TEMPORAL_TLS_CLIENT_CERT_PATH))
+          ? {
+              clientCertPath: c.TEMPORAL_TLS_CLIENT_CERT_PATH,
+              clientKeyPath: c.TEMPORAL_TLS_CLIENT_KEY_PATH,
+              serverCaCertPath: c.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+              serverName: c.TEMPORAL_TLS_SERVER_NAME,
+            }
+          : undefined,
     },
     log: { level: c.LOG_LEVEL, format: c.LOG_FORMAT },
     filters: {
@@ -459,5 +485,6 @@ export function secretsOf(config: Config): string[] {
     config.occtoo.dataProviderSecret,
     config.gateway.webhookSecret,
     config.gateway.adminToken,
+    config.temporal.apiKey,
   ].filter((s): s is string => !!s);
 }

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger';
 import { startDevServer, type DevServer } from './worker/dev-server';
 import { requireTemporalCli, TemporalCliNotFound } from './worker/temporal-cli';
 import { ensureRefreshSchedule } from './worker/schedules';
+import { temporalConnectionOptions } from './worker/temporal-connection';
 import { createSyncWorker, installRuntime } from './worker/worker';
 
 type Role = 'all' | 'worker' | 'gateway';
@@ -55,10 +56,10 @@ async function main(): Promise<void> {
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   if (role !== 'gateway') {
-    const connection = await NativeConnection.connect({ address });
+    const connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
     stack.push(() => connection.close());
     // Activities that talk to Temporal (the refresh) and the schedule use a client connection.
-    const clientConnection = await Connection.connect({ address });
+    const clientConnection = await Connection.connect(temporalConnectionOptions(config, address));
     stack.push(() => clientConnection.close());
     const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     await ensureRefreshSchedule(temporal, config, logger);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   let server: Server | undefined;
   if (role !== 'worker') {
     // Lazy: the gateway starts (and answers 503) even while Temporal is unreachable.
-    const connection = Connection.lazy({ address });
+    const connection = Connection.lazy(temporalConnectionOptions(config, address));
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     stack.push(() => connection.close());
     server = await listen(createApp({ temporal, config, logger }), config.gateway.port);

@@ -9,7 +9,9 @@ import type { Config } from '../../src/config';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
 import { fullSync, refreshSyncs, setupSync } from '../../src/workflows';
+import { mediaAssetsOf, mediaKeyOf } from '../../src/activities/mapping';
 import { testConfig } from '../support/config';
+import { filterProblems, filterScenario } from '../support/sync-filters';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { startSims, type Sims } from '../support/sims';
 import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
@@ -108,6 +110,38 @@ describe('refreshSyncs and setupSync', () => {
     expect(second.skipped.filter((s) => lostSyncIds.includes(s.syncId)).map((s) => s.reason)).toEqual(
       lostSyncIds.map(() => 'already applied'),
     );
+  });
+
+  it('applies the sync filters on the refresh path: a product that gained an excluded label is deleted', async () => {
+    sims = await startSims({ catalog: { products: 30, seed: 31 } });
+    const scenario = filterScenario(sims.catalog);
+    config = testConfig({
+      ...sims.env,
+      ...scenario.env,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('refresh-filters'),
+    });
+    worker = await createTestWorker(env, workflowBundle, config);
+    running = worker.run();
+    await env.client.workflow.execute(fullSync, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `full-${config.temporal.taskQueue}`,
+    });
+    const target = sims.catalog
+      .productsIn('en')
+      .find((p) => p.type === 'SINGLE' && !p.labels.includes(scenario.excludedLabel))!;
+    expect(sims.occtoo.entity('products', target.id)).toBeDefined();
+    // The label reaches every context; the webhook is lost.
+    sims.bluestone.publish({
+      change: [{ id: target.id, labels: [...target.labels, scenario.excludedLabel] }],
+      deliver: false,
+    });
+
+    const result = await run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]);
+    expect(result.applied.length).toBeGreaterThan(0);
+    expect(sims.occtoo.entity('products', target.id)).toBeUndefined();
+    // MEDIA_DELETE is off: the deleted product's media stay, as for archived products.
+    const keptMedia = new Set(mediaAssetsOf(target).map((m) => mediaKeyOf(m)!));
+    expect(filterProblems(sims, config, scenario, keptMedia)).toEqual([]);
   });
 
   it('applies a sync once when its webhook and the refresh race', async () => {
