@@ -32,7 +32,7 @@ describe('Temporal connection options', () => {
     });
     const options = temporalConnectionOptions(config, 'temporal.internal:7233');
     expect(options.tls).toMatchObject({ serverNameOverride: 'temporal.internal' });
-    expect(String((options.tls as { clientCertPair: { crt: Buffer } }).clientCertPair.crt)).toBe('CERT');
+    expect(String((options.tls as { clientCertPair?: { crt: Buffer } }).clientCertPair?.crt)).toBe('CERT');
 
     const missing = testConfig({
       TEMPORAL_TLS: 'true',
