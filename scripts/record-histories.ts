@@ -19,6 +19,8 @@ import { startOcctooSim } from '../src/sim/occtoo-sim';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { requireTemporalCli } from '../src/worker/temporal-cli';
 import { fullSync } from '../src/workflows';
+import { signalSyncDone } from '../src/client/webhooks';
+import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../src/shared/sync-types';
 
 const OUT = path.resolve(__dirname, '../test/histories');
 
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
       OCCTOO_CATEGORIES_SOURCE: 'categories',
       OCCTOO_MEDIA_SOURCE: 'media',
       ALLOW_INSECURE_WEBHOOKS: 'true',
+      REFRESH_SCHEDULE: 'off',
       TEMPORAL_TASK_QUEUE: 'record-histories',
     });
     const logger = createLogger({ level: 'WARN' });
@@ -52,7 +55,12 @@ async function main(): Promise<void> {
       connection: env.nativeConnection,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../src/workflows'),
-      activities: createActivities({ config, logger, ...createClients(config, logger) }),
+      activities: createActivities({
+        config,
+        logger,
+        temporal: env.client,
+        ...createClients(config, logger),
+      }),
     });
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(fullSync, {
@@ -63,12 +71,39 @@ async function main(): Promise<void> {
       });
       await handle.result();
       const lastRunId = (await handle.describe()).runId;
-      // The first run (planning, chunks, the continue-as-new decision) and the last one (resumed
-      // state, completion), in the CLI's JSON format, which the replay tests and the UI read.
-      for (const [file, runId] of [
-        ['full-sync.json', handle.firstExecutionRunId],
-        ['full-sync-final-run.json', lastRunId],
-      ]) {
+
+      // An incremental sync through the coordinator (signal-with-start, as the gateway does it).
+      const [id] = bluestone.catalog.productIds();
+      const published = bluestone.publish({ contexts: ['en', 'l3471'], change: [id], deliver: false });
+      const coordinator = syncCoordinatorWorkflowId(config.temporal.taskQueue);
+      for (const sync of published.syncs) {
+        await signalSyncDone(env.client, config.temporal, {
+          syncId: sync.id,
+          context: sync.contextId!,
+          via: 'webhook',
+        });
+      }
+      const incremental = incrementalSyncWorkflowId(config.temporal.taskQueue, published.syncs[1].id);
+      for (;;) {
+        const done = await env.client.workflow
+          .getHandle(incremental)
+          .describe()
+          .then((d) => d.status.name === 'COMPLETED')
+          .catch(() => false);
+        if (done) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await env.client.workflow.getHandle(coordinator).terminate('recording done');
+
+      // The CLI's JSON format, which the replay tests and the Temporal UI read.
+      const recordings: { file: string; workflowId: string; runId?: string }[] = [
+        // The first run (setup child, chunks, the continue-as-new decision) and the last one.
+        { file: 'full-sync.json', workflowId: 'recorded-full-sync', runId: handle.firstExecutionRunId },
+        { file: 'full-sync-final-run.json', workflowId: 'recorded-full-sync', runId: lastRunId },
+        { file: 'sync-coordinator.json', workflowId: coordinator },
+        { file: 'incremental-sync.json', workflowId: incremental },
+      ];
+      for (const { file, workflowId, runId } of recordings) {
         const json = execFileSync(
           cli,
           [
@@ -77,9 +112,8 @@ async function main(): Promise<void> {
             '--address',
             env.address,
             '-w',
-            'recorded-full-sync',
-            '-r',
-            runId,
+            workflowId,
+            ...(runId ? ['-r', runId] : []),
             '-o',
             'json',
           ],
@@ -87,6 +121,9 @@ async function main(): Promise<void> {
         );
         writeFileSync(path.join(OUT, file), json);
       }
+      // Replay needs each history's workflow id (child ids are derived from it).
+      const index = Object.fromEntries(recordings.map((r) => [r.file, r.workflowId]));
+      writeFileSync(path.join(OUT, 'index.json'), JSON.stringify(index, null, 2) + '\n');
     });
     console.log(`Recorded histories in ${OUT}`);
   } finally {

@@ -17,6 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities, createClients } from '../activities';
 import type { SetupResult } from '../activities/setup';
+import { DEFAULT_PUSH_TUNING, type PushTuning } from '../activities/sync-pages';
 import { createApp } from '../api/app';
 import { startFullSync } from '../client/syncs';
 import { syncSearchAttributes } from '../client/search-attributes';
@@ -54,6 +55,16 @@ const DATA_DIR = path.resolve('.data', 'demo');
 const CONTEXTS = 3;
 /** How long the incremental syncs may take before the demo calls it a failure. */
 const INCREMENTAL_TIMEOUT_MS = 60_000;
+
+/**
+ * The simulated media service turns an upload into a file in about 50 ms; polling its state
+ * every 100 ms (instead of every second, which suits the real Occtoo) keeps the demo short.
+ */
+const DEMO_PUSH_TUNING: PushTuning = {
+  ...DEFAULT_PUSH_TUNING,
+  mediaConcurrency: 16,
+  mediaPollIntervalMs: 100,
+};
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -222,7 +233,13 @@ async function run(args: DemoArgs): Promise<number> {
   const worker = await createSyncWorker({
     connection,
     config,
-    activities: createActivities({ config, logger, temporal: client, ...createClients(config, logger) }),
+    activities: createActivities({
+      config,
+      logger,
+      temporal: client,
+      tuning: DEMO_PUSH_TUNING,
+      ...createClients(config, logger),
+    }),
   });
   running.worker = worker;
   running.workerDone = worker.run();
@@ -372,6 +389,11 @@ async function run(args: DemoArgs): Promise<number> {
       workerMetricsUrl: `http://${config.temporal.metricsAddress}/metrics`,
       ports: Object.values(ports),
       dataDir: path.relative(process.cwd(), DATA_DIR) || DATA_DIR,
+      settings: [
+        `HANDLE_MEDIA=${config.mapping.handleMedia} (media state polled every ${DEMO_PUSH_TUNING.mediaPollIntervalMs} ms: the simulator is quick)`,
+        `REFRESH_SCHEDULE=${config.sync.refreshSchedule}`,
+        `MEDIA_DELETE=${config.sync.mediaDelete ? 'on' : 'off'}`,
+      ],
       exitAfter: args.exit,
       totalMs: Date.now() - t0,
     }),

@@ -28,7 +28,12 @@ function sums(progress: FullSyncProgress) {
 }
 
 /** One line: a bar over everything the sync reads, then the counts behind it. */
-export function progressLine(progress: FullSyncProgress, totals: ProgressTotals, bar: boolean): string {
+export function progressLine(
+  progress: FullSyncProgress,
+  totals: ProgressTotals,
+  bar: boolean,
+  elapsedMs: number,
+): string {
   const done = sums(progress);
   const all = totals.products + totals.categories;
   const ratio = all === 0 ? 1 : Math.min(1, (done.products + done.categories) / all);
@@ -40,7 +45,8 @@ export function progressLine(progress: FullSyncProgress, totals: ProgressTotals,
     `categories ${fmt(done.categories)}/${fmt(totals.categories)}, ` +
     `products ${fmt(done.products)}/${fmt(totals.products)}, ` +
     `media uploaded ${fmt(done.media)}, set aside ${fmt(progress.setAsideCount)}, ` +
-    `${progress.elapsedSeconds} s`
+    // Our clock: the query's elapsedSeconds only moves when the workflow does.
+    `${Math.round(elapsedMs / 1000)} s`
   );
 }
 
@@ -50,7 +56,10 @@ export interface WatchOptions {
   tty: boolean;
   write: (text: string) => void;
   pollMs?: number;
+  /** Without a terminal: a line when the counts change, at most this often... */
   lineEveryMs?: number;
+  /** ...and at least this often while they do not. */
+  quietLineEveryMs?: number;
 }
 
 /** Shows the sync's progress until it completes; resolves with its result (or rejects with its failure). */
@@ -63,20 +72,29 @@ export async function watchFullSync(
   const handle = client.workflow.getHandle(workflowId);
   const pollMs = options.pollMs ?? 250;
   const lineEveryMs = options.lineEveryMs ?? 3000;
+  const quietLineEveryMs = options.quietLineEveryMs ?? 15_000;
+  const startedAt = Date.now();
   let finished = false;
   const result = handle.result().finally(() => (finished = true)) as Promise<FullSyncResult>;
   result.catch(() => undefined); // observed below; this only keeps Node from calling it unhandled
   let lastLine = 0;
+  let lastCounts = '';
   let lastWidth = 0;
   const show = (progress: FullSyncProgress, final = false) => {
+    const elapsed = Date.now() - startedAt;
     if (options.tty) {
-      const line = progressLine(progress, options.totals, true);
+      const line = progressLine(progress, options.totals, true, elapsed);
       // Pad over the previous, possibly longer, line.
       options.write(`\r${line.padEnd(lastWidth)}${final ? '\n' : ''}`);
       lastWidth = line.length;
-    } else if (final || Date.now() - lastLine >= lineEveryMs) {
-      options.write(`${progressLine(progress, options.totals, false)}\n`);
+      return;
+    }
+    const counts = JSON.stringify([progress.phase, sums(progress), progress.setAsideCount]);
+    const since = Date.now() - lastLine;
+    if (final || (counts !== lastCounts && since >= lineEveryMs) || since >= quietLineEveryMs) {
+      options.write(`${progressLine(progress, options.totals, false, elapsed)}\n`);
       lastLine = Date.now();
+      lastCounts = counts;
     }
   };
   while (!finished) {

@@ -58,6 +58,8 @@ export interface SummaryInput {
   totalMs: number;
   ports: PickedPort[];
   dataDir: string;
+  /** Settings worth knowing, e.g. `HANDLE_MEDIA=occtoo`. */
+  settings: string[];
   exitAfter: boolean;
 }
 
@@ -147,7 +149,8 @@ export function formatSummary(s: SummaryInput): string {
   }
   lines.push(
     '',
-    `Temporal's database: ${s.dataDir} (wiped at the next demo). Settings: HANDLE_MEDIA=${config.mapping.handleMedia}, REFRESH_SCHEDULE=${config.sync.refreshSchedule}.`,
+    `Settings: ${s.settings.join(', ')}.`,
+    `Temporal's database: ${s.dataDir} (wiped when the next demo starts).`,
     `The demo took ${secs(s.totalMs)} up to here.`,
     s.exitAfter ? 'Stopping everything (--exit).' : 'Everything keeps running: explore, then press Ctrl-C to stop it all.',
     rule,

@@ -55,7 +55,9 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
   const incoming: SyncDoneNotice[] = [...(input.incoming ?? [])];
   let waiting: SyncLookup[] = [...(input.waiting ?? [])];
   const seen: string[] = [...(input.seen ?? [])];
-  const taskQueue = workflowInfo().taskQueue;
+  // Child ids share the coordinator's prefix (the deployment's task queue), taken from its own id
+  // rather than from the task queue it runs on, so that replays see the same ids.
+  const prefix = workflowInfo().workflowId.replace(/\/sync-coordinator$/, '');
   // The deployment's SYNC_ENVIRONMENT, set by whoever started the coordinator, goes to every child.
   const environment = workflowInfo().typedSearchAttributes.get(SyncEnvironment);
 
@@ -106,7 +108,7 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
       report(state, waiting);
       try {
         const result = await executeChild(incrementalSync, {
-          workflowId: incrementalSyncWorkflowId(taskQueue, next.syncId),
+          workflowId: incrementalSyncWorkflowId(prefix, next.syncId),
           args: [{ syncId: next.syncId, context: next.context, pass: next.pass, problem: next.problem }],
           // A failed sync may be applied again (by a redelivery or the refresh job); a completed one not.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

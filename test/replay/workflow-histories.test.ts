@@ -9,7 +9,12 @@ import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { bundleWorkflows } from '../support/temporal';
 
 const HISTORIES = path.resolve(__dirname, '../histories');
-const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json') && f !== 'index.json');
+/** The workflow id of each recorded history: child workflow ids are derived from it. */
+const workflowIds = JSON.parse(readFileSync(path.join(HISTORIES, 'index.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 
 describe('replay of recorded histories', () => {
   let workflowBundle: WorkflowBundle;
@@ -18,11 +23,14 @@ describe('replay of recorded histories', () => {
   });
 
   it('has recorded histories to replay', () => {
-    expect(files).toEqual(expect.arrayContaining(['full-sync.json', 'full-sync-final-run.json']));
+    expect(files.sort()).toEqual(
+      ['full-sync-final-run.json', 'full-sync.json', 'incremental-sync.json', 'sync-coordinator.json'].sort(),
+    );
+    expect(Object.keys(workflowIds).sort()).toEqual(files.sort());
   });
 
   it.each(files)('%s replays against the current workflow code', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle }, history, `replay-${file}`);
+    await Worker.runReplayHistory({ workflowBundle }, history, workflowIds[file]);
   });
 });

@@ -34,7 +34,8 @@ export function runTs(
     // Detached: its own process group, so a test can kill the whole tree (tsx and node) at once.
     detached: options.detached ?? false,
     // A clean environment: only PATH and what the test gives, so no developer .env leaks in.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    // Metrics off unless a test asks for them: several workers may run at once on one machine.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', WORKER_METRICS_ADDRESS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,23 @@
+import type { OptionSpecs, ParsedCommand } from './args';
+import type { Output } from './output';
+import type { Session } from './session';
+
+export interface CommandInput extends ParsedCommand {
+  out: Output;
+  /** The configuration and a Temporal connection, opened on first use and closed by main. */
+  session(): Promise<Session>;
+}
+
+export interface Command {
+  name: string;
+  /** Arguments after the command name, as shown in the usage. */
+  synopsis: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Option lines for `<command> --help`. */
+  details: string[];
+  options: OptionSpecs;
+  positionals: { names: string[]; required: number };
+  /** Resolves with the exit code. */
+  run(input: CommandInput): Promise<number>;
+}
