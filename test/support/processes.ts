@@ -35,7 +35,12 @@ export function runTs(
     detached: options.detached ?? false,
     // A clean environment: only PATH and what the test gives, so no developer .env leaks in.
     // Metrics off unless a test asks for them: several workers may run at once on one machine.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', WORKER_METRICS_ADDRESS: 'off', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      WORKER_METRICS_ADDRESS: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
