@@ -23,13 +23,8 @@ export function syncRouter(deps: { temporal: Client; config: Config; logger: Log
     } catch (err) {
       if (err instanceof SyncConflictError) {
         res.status(409).json({ error: err.message, workflowId: err.runningWorkflowId });
-      } else if (isTemporalUnavailable(err)) {
-        res
-          .status(503)
-          .set('Retry-After', '30')
-          .json({ error: 'Temporal is unreachable; try again shortly.' });
       } else {
-        throw err;
+        answerTemporalError(res, err);
       }
     }
   };
@@ -42,15 +37,16 @@ export function syncRouter(deps: { temporal: Client; config: Config; logger: Log
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         res.status(404).json({ error: `No sync workflow with id ${req.params.workflowId}` });
-      } else if (isTemporalUnavailable(err)) {
-        res
-          .status(503)
-          .set('Retry-After', '30')
-          .json({ error: 'Temporal is unreachable; try again shortly.' });
       } else {
-        throw err;
+        answerTemporalError(res, err);
       }
     }
   });
   return router;
+}
+
+/** 503 with Retry-After when Temporal is unreachable; anything else goes to the error handler. */
+function answerTemporalError(res: Response, err: unknown): void {
+  if (!isTemporalUnavailable(err)) throw err;
+  res.status(503).set('Retry-After', '30').json({ error: 'Temporal is unreachable; try again shortly.' });
 }
