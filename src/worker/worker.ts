@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import type { Activities } from '../activities';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { prepareWorkflowBundle } from './workflow-bundle';
 
 let runtimeInstalled = false;
 
@@ -33,14 +34,22 @@ export interface SyncWorkerOptions {
 
 export async function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
   const { config } = options;
+  const bundle = options.workflowBundle ? undefined : await prepareWorkflowBundle();
+  try {
+    return await createWorker(options, config, options.workflowBundle ?? { codePath: bundle!.codePath });
+  } finally {
+    // The worker has read the bundle by now.
+    bundle?.cleanup();
+  }
+}
+
+function createWorker(options: SyncWorkerOptions, config: Config, workflowBundle: WorkflowBundleOption) {
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     activities: options.activities,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
     // In-flight activities get this long to finish on SIGTERM; the default (0) cancels them at once.
     shutdownGraceTime: `${config.temporal.shutdownGraceSeconds}s`,
     shutdownForceTime: `${config.temporal.shutdownGraceSeconds + 15}s`,
