@@ -12,7 +12,9 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
     (row) =>
       indent +
       row
-        .map((cell, i) => (i > 0 && /^[\d,]+$/.test(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .map((cell, i) =>
+          i > 0 && /^[\d,]+$/.test(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
+        )
         .join('  ')
         .trimEnd(),
   );

@@ -38,7 +38,9 @@ export const fullSyncCommand: Command = {
     const categoriesOnly = values['categories-only'] === true;
     const productsOnly = values['products-only'] === true;
     if (categoriesOnly && productsOnly) {
-      throw new UsageError('--categories-only and --products-only exclude each other: give neither to sync both');
+      throw new UsageError(
+        '--categories-only and --products-only exclude each other: give neither to sync both',
+      );
     }
     const contexts = parseList(values.contexts as string | undefined, 'contexts');
     const mode = progressMode(values.progress as string | undefined, out.terminal);

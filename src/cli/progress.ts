@@ -26,7 +26,8 @@ function cell(source: SourceProgress, total: number | undefined, bars: boolean):
   const known = total !== undefined && total > 0;
   const ratio = source.done ? 1 : known ? Math.min(1, source.read / total) : 0;
   const filled = Math.round(ratio * BAR_WIDTH);
-  const drawn = known || source.done ? `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}` : '?'.repeat(BAR_WIDTH);
+  const drawn =
+    known || source.done ? `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}` : '?'.repeat(BAR_WIDTH);
   const count = known ? `${fmt(source.read)}/${fmt(total)}` : `${fmt(source.read)}`;
   return `[${drawn}] ${count.padStart(11)} ${state}`.trimEnd();
 }
