@@ -77,9 +77,16 @@ export function assignPropertyIds(
   for (const name of builtinNames) owner.set(name, `builtin:${name}`);
 
   const claim = (wanted: string, source: string): string => {
-    const candidates = [wanted, ...COLLISION_HASH_LENGTHS.map((n) => withHashSuffix(wanted, source, n))];
-    for (let n = 2; ; n++) {
-      const id = candidates.shift() ?? withHashSuffix(wanted, `${source}#${n}`, 64);
+    // Candidates are hashed only when needed: collisions are rare, and hashing every property of
+    // every product showed up in worker profiles.
+    const candidate = (i: number) =>
+      i === 0
+        ? wanted
+        : i <= COLLISION_HASH_LENGTHS.length
+          ? withHashSuffix(wanted, source, COLLISION_HASH_LENGTHS[i - 1])
+          : withHashSuffix(wanted, `${source}#${i + 2}`, 64);
+    for (let i = 0; ; i++) {
+      const id = candidate(i);
       const current = owner.get(id);
       if (current === undefined || current === source) {
         owner.set(id, source);
