@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { isAxiosError } from 'axios';
 
 import { FailureType } from '../shared/failures';
 
@@ -37,6 +38,10 @@ export class ApiError extends Error {
 
 /** Converts an ApiError (or anything else) into what an activity should throw. */
 export function toActivityFailure(err: unknown): unknown {
+  // A raw axios error carries the request config, headers (tokens) included: never let it out.
+  if (isAxiosError(err)) {
+    return ApplicationFailure.create({ message: `HTTP request failed: ${err.message}`, type: 'HttpError' });
+  }
   if (!(err instanceof ApiError)) return err;
   const requestId = err.requestId ? ` (request id ${err.requestId})` : '';
   return ApplicationFailure.create({

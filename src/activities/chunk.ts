@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import {
   emptyChunkResult,
@@ -12,6 +13,7 @@ import type { PageOutcome } from './sync-pages';
 
 /** A chunk reports back to its workflow at least this often, so progress stays fresh. */
 const CHUNK_MAX_MILLIS = 60_000;
+const KEEP_ALIVE_MS = 5_000;
 
 export interface ChunkSpec<T> {
   /** What is synced (`products`, `categories`): labels the chunk's metrics. */
@@ -37,6 +39,11 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
   if (resumed) ctx.log.info('Resuming a chunk from its last checkpoint', { pages: resumed.pages });
   if (total.done) return result(total);
   const signal = ctx.cancellationSignal;
+  // Every concurrent request (imports, media uploads) listens on the one cancellation signal.
+  setMaxListeners(256, signal);
+  // A page can take long (media uploads): re-send the last checkpoint meanwhile, so the heartbeat
+  // timeout means "the worker is gone", not "this page is slow".
+  const keepAlive = setInterval(() => ctx.heartbeat(total), KEEP_ALIVE_MS);
   try {
     const stream = await streamPages({
       startCursor: total.cursor,
@@ -71,6 +78,8 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
     return result(total);
   } catch (err) {
     throw toActivityFailure(err);
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 

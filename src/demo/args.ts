@@ -8,7 +8,7 @@ export interface DemoArgs {
   exit: boolean;
 }
 
-/** Measured on 2 cores: the whole `--exit` run stays well under a minute with this many. */
+/** With this many, `--exit` took 40-60 s on 2 cores (shared with other work); most of it is media uploads. */
 export const DEFAULT_DEMO_PRODUCTS = 2000;
 
 export const DEMO_USAGE = `Usage: npm run demo -- [options]

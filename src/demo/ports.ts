@@ -6,6 +6,7 @@ import net from 'node:net';
  * or `npm run sim` running: then it takes free ones and says so instead of failing.
  */
 export interface PickedPort {
+  /** What listens there, in words (e.g. `Temporal UI`). */
   name: string;
   port: number;
   preferred: number;
@@ -35,6 +36,7 @@ function anyFreePort(host: string): Promise<number> {
 /** One port per name: the preferred one when free (on every interface and on 127.0.0.1), else any. */
 export async function pickPorts<K extends string>(
   preferred: Record<K, number>,
+  labels: Partial<Record<K, string>> = {},
   host = '127.0.0.1',
 ): Promise<Record<K, PickedPort>> {
   const picked = {} as Record<K, PickedPort>;
@@ -49,7 +51,7 @@ export async function pickPorts<K extends string>(
       while (taken.has(port));
     }
     taken.add(port);
-    picked[name] = { name, port, preferred: want, moved: !free };
+    picked[name] = { name: labels[name] ?? name, port, preferred: want, moved: !free };
   }
   return picked;
 }

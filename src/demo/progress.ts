@@ -41,7 +41,7 @@ export function progressLine(
   const filled = Math.round(ratio * BAR_WIDTH);
   const drawn = bar ? `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ` : '';
   return (
-    `${drawn}${percent}  ${progress.phase.padEnd(10)} ` +
+    `${drawn}${percent}  ${`(${progress.phase})`.padEnd(12)} ` +
     `categories ${fmt(done.categories)}/${fmt(totals.categories)}, ` +
     `products ${fmt(done.products)}/${fmt(totals.products)}, ` +
     `media uploaded ${fmt(done.media)}, set aside ${fmt(progress.setAsideCount)}, ` +

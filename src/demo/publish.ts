@@ -25,7 +25,8 @@ export interface DemoPublish {
   categoriesChanged: string[];
   /** Contexts of the change publish (the archive publishes in every context). */
   contexts: string[];
-  syncs: SyncInfo[];
+  /** Bluestone's syncs, one per context and publish (`changes` or `archive`). */
+  syncs: { info: SyncInfo; publish: 'changes' | 'archive' }[];
   archiveWorkflowId: string;
   /** Settles when Bluestone's webhooks are answered (or given up). */
   deliveries: Promise<DeliveryRecord[]>;
@@ -75,7 +76,10 @@ export function publishOnBluestone(sims: Simulators, config: Config): DemoPublis
     archived,
     categoriesChanged: changes.categories.changed,
     contexts,
-    syncs: [...changes.syncs, ...archive.syncs],
+    syncs: [
+      ...changes.syncs.map((info) => ({ info, publish: 'changes' as const })),
+      ...archive.syncs.map((info) => ({ info, publish: 'archive' as const })),
+    ],
     archiveWorkflowId: archiveWorkflowId(
       config.temporal.taskQueue,
       archived,
@@ -100,7 +104,11 @@ export async function resultOnceStarted<T>(client: Client, workflowId: string, d
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return withDeadline(handle.result() as Promise<T>, deadline, `Workflow ${workflowId} did not finish in time.`);
+  return withDeadline(
+    handle.result() as Promise<T>,
+    deadline,
+    `Workflow ${workflowId} did not finish in time.`,
+  );
 }
 
 function withDeadline<T>(promise: Promise<T>, deadline: number, message: string): Promise<T> {
@@ -112,7 +120,12 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, message: string)
 }
 
 export interface IncrementalOutcome {
-  syncs: { info: SyncInfo; workflowId: string; result: IncrementalSyncResult }[];
+  syncs: {
+    info: SyncInfo;
+    publish: 'changes' | 'archive';
+    workflowId: string;
+    result: IncrementalSyncResult;
+  }[];
   archive: { workflowId: string; result: ArchiveProductsResult };
 }
 
@@ -126,10 +139,11 @@ export async function awaitIncremental(
   const taskQueue = config.temporal.taskQueue;
   const [syncs, archive] = await Promise.all([
     Promise.all(
-      publish.syncs.map(async (info) => {
+      publish.syncs.map(async ({ info, publish: which }) => {
         const workflowId = incrementalSyncWorkflowId(taskQueue, info.id);
         return {
           info,
+          publish: which,
           workflowId,
           result: await resultOnceStarted<IncrementalSyncResult>(client, workflowId, deadline),
         };

@@ -24,7 +24,11 @@ export interface SourceCounts {
  * workflow state (SET_ASIDE_LIST_CAP); `complete` says whether they covered every one.
  */
 export function setAsideBySource(lists: SetAsideEntity[][]): Record<DemoSource, number> {
-  const ids: Record<DemoSource, Set<string>> = { products: new Set(), categories: new Set(), media: new Set() };
+  const ids: Record<DemoSource, Set<string>> = {
+    products: new Set(),
+    categories: new Set(),
+    media: new Set(),
+  };
   for (const entity of lists.flat()) ids[entity.source].add(entity.id);
   return { products: ids.products.size, categories: ids.categories.size, media: ids.media.size };
 }
@@ -69,7 +73,8 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map(
-    (r) => '  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '),
+    (r) =>
+      '  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '),
   );
 }
 
@@ -152,7 +157,9 @@ export function formatSummary(s: SummaryInput): string {
     `Settings: ${s.settings.join(', ')}.`,
     `Temporal's database: ${s.dataDir} (wiped when the next demo starts).`,
     `The demo took ${secs(s.totalMs)} up to here.`,
-    s.exitAfter ? 'Stopping everything (--exit).' : 'Everything keeps running: explore, then press Ctrl-C to stop it all.',
+    s.exitAfter
+      ? 'Stopping everything (--exit).'
+      : 'Everything keeps running: explore, then press Ctrl-C to stop it all.',
     rule,
   );
   return lines.join('\n');
