@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError, wholeNumber } from '../../src/command-line';
+
+export { UsageError };
 
 export interface BenchArgs {
   products: number;
@@ -36,40 +38,21 @@ export const USAGE = `Usage: npm run bench:full-sync -- [options]
   --profile-dir DIR       write V8 CPU profiles (.cpuprofile) of the worker and baseline processes to DIR
   --json                  print only the final JSON line`;
 
-export class UsageError extends Error {}
-
-function int(raw: string | undefined, name: string, fallback: number | undefined, min: number, max: number) {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return Number(raw);
-}
-
 export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        products: { type: 'string' },
-        contexts: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        seed: { type: 'string' },
-        'pages-per-chunk': { type: 'string' },
-        'max-history-events': { type: 'string' },
-        baseline: { type: 'string' },
-        'timeout-s': { type: 'string' },
-        'profile-dir': { type: 'string' },
-        repeat: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseOptions(argv, {
+    products: { type: 'string' },
+    contexts: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    seed: { type: 'string' },
+    'pages-per-chunk': { type: 'string' },
+    'max-history-events': { type: 'string' },
+    baseline: { type: 'string' },
+    'timeout-s': { type: 'string' },
+    'profile-dir': { type: 'string' },
+    repeat: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
   if (values.help) return 'help';
   const s = (name: string) => values[name] as string | undefined;
   const baseline = s('baseline') ?? 'process';
@@ -77,15 +60,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     throw new UsageError(`--baseline must be process, inline or skip (got "${baseline}")`);
   }
   return {
-    products: int(s('products'), 'products', 20_000, 1, 1_000_000)!,
-    contexts: int(s('contexts'), 'contexts', 3, 1, 8)!,
-    latencyMs: int(s('latency-ms'), 'latency-ms', 0, 0, 10_000)!,
-    seed: int(s('seed'), 'seed', 1, 0, 2 ** 31)!,
-    pagesPerChunk: int(s('pages-per-chunk'), 'pages-per-chunk', undefined, 1, 10_000),
-    maxHistoryEvents: int(s('max-history-events'), 'max-history-events', undefined, 10, 50_000),
+    products: wholeNumber(s('products'), 'products', 20_000, 1, 1_000_000)!,
+    contexts: wholeNumber(s('contexts'), 'contexts', 3, 1, 8)!,
+    latencyMs: wholeNumber(s('latency-ms'), 'latency-ms', 0, 0, 10_000)!,
+    seed: wholeNumber(s('seed'), 'seed', 1, 0, 2 ** 31)!,
+    pagesPerChunk: wholeNumber(s('pages-per-chunk'), 'pages-per-chunk', undefined, 1, 10_000),
+    maxHistoryEvents: wholeNumber(s('max-history-events'), 'max-history-events', undefined, 10, 50_000),
     baseline,
-    timeoutSeconds: int(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
-    repeat: int(s('repeat'), 'repeat', 1, 1, 20)!,
+    timeoutSeconds: wholeNumber(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
+    repeat: wholeNumber(s('repeat'), 'repeat', 1, 1, 20)!,
     json: values.json === true,
     profileDir: s('profile-dir') ? path.resolve(s('profile-dir')!) : undefined,
   };

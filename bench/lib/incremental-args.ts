@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from './args';
+import { parseOptions, UsageError, wholeNumber } from '../../src/command-line';
 
 export { UsageError };
 
@@ -41,20 +40,12 @@ export const INCREMENTAL_USAGE = `Usage: npm run bench:incremental -- [options]
   --timeout-s N           give up after N seconds (default 1800)
   --json                  print only the final JSON line`;
 
-function int(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return Number(raw);
-}
-
 function intList(raw: string, name: string, min: number, max: number): number[] {
   const parts = raw.split(',').map((s) => s.trim());
   if (parts.length === 0 || parts.some((p) => p === '')) {
     throw new UsageError(`--${name} must be a comma-separated list of whole numbers (got "${raw}")`);
   }
-  return parts.map((p) => int(p, name, 0, min, max));
+  return parts.map((p) => wholeNumber(p, name, 0, min, max));
 }
 
 export function defaultRounds(size: number): number {
@@ -62,29 +53,20 @@ export function defaultRounds(size: number): number {
 }
 
 export function parseIncrementalArgs(argv: string[]): IncrementalBenchArgs | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        sizes: { type: 'string' },
-        rounds: { type: 'string' },
-        warmup: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        products: { type: 'string' },
-        contexts: { type: 'string' },
-        seed: { type: 'string' },
-        'gap-ms': { type: 'string' },
-        'round-timeout-s': { type: 'string' },
-        'timeout-s': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseOptions(argv, {
+    sizes: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    products: { type: 'string' },
+    contexts: { type: 'string' },
+    seed: { type: 'string' },
+    'gap-ms': { type: 'string' },
+    'round-timeout-s': { type: 'string' },
+    'timeout-s': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
   if (values.help) return 'help';
   const s = (name: string) => values[name] as string | undefined;
 
@@ -99,7 +81,7 @@ export function parseIncrementalArgs(argv: string[]): IncrementalBenchArgs | 'he
     }
     rounds = given.length === 1 ? sizes.map(() => given[0]) : given;
   }
-  const products = int(s('products'), 'products', 2000, 1, 1_000_000);
+  const products = wholeNumber(s('products'), 'products', 2000, 1, 1_000_000);
   const largest = Math.max(...sizes);
   if (products < largest) {
     throw new UsageError(
@@ -109,14 +91,14 @@ export function parseIncrementalArgs(argv: string[]): IncrementalBenchArgs | 'he
   return {
     sizes,
     rounds,
-    warmup: int(s('warmup'), 'warmup', 1, 0, 100),
-    latencyMs: int(s('latency-ms'), 'latency-ms', 0, 0, 10_000),
+    warmup: wholeNumber(s('warmup'), 'warmup', 1, 0, 100),
+    latencyMs: wholeNumber(s('latency-ms'), 'latency-ms', 0, 0, 10_000),
     products,
-    contexts: int(s('contexts'), 'contexts', 3, 1, 8),
-    seed: int(s('seed'), 'seed', 1, 0, 2 ** 31),
-    gapMs: int(s('gap-ms'), 'gap-ms', 200, 0, 60_000),
-    roundTimeoutSeconds: int(s('round-timeout-s'), 'round-timeout-s', 60, 1, 3600),
-    timeoutSeconds: int(s('timeout-s'), 'timeout-s', 1800, 10, 86_400),
+    contexts: wholeNumber(s('contexts'), 'contexts', 3, 1, 8),
+    seed: wholeNumber(s('seed'), 'seed', 1, 0, 2 ** 31),
+    gapMs: wholeNumber(s('gap-ms'), 'gap-ms', 200, 0, 60_000),
+    roundTimeoutSeconds: wholeNumber(s('round-timeout-s'), 'round-timeout-s', 60, 1, 3600),
+    timeoutSeconds: wholeNumber(s('timeout-s'), 'timeout-s', 1800, 10, 86_400),
     json: values.json === true,
   };
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseOptions, wholeNumber } from '../command-line';
 
 /** `npm run demo -- [options]`: everything has a default, so no option is needed. */
 export interface DemoArgs {
@@ -23,39 +23,20 @@ gateway; then a setup sync, a full sync and a publish whose webhooks flow throug
                  without it everything keeps running until Ctrl-C, so you can explore
   --help`;
 
-export class DemoUsageError extends Error {}
-
-function whole(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new DemoUsageError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return Number(raw);
-}
-
-/** Parses the command line; throws DemoUsageError saying what to fix. */
+/** Parses the command line; throws UsageError saying what to fix. */
 export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        products: { type: 'string' },
-        seed: { type: 'string' },
-        exit: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new DemoUsageError((err as Error).message);
-  }
+  const values = parseOptions(argv, {
+    products: { type: 'string' },
+    seed: { type: 'string' },
+    exit: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
   if (values.help) return 'help';
   const str = (name: string) => values[name] as string | undefined;
   return {
     // At least a handful: the publish changes, adds and archives a few products.
-    products: whole(str('products'), 'products', DEFAULT_DEMO_PRODUCTS, 10, 200_000),
-    seed: whole(str('seed'), 'seed', 1, 0, 2 ** 31),
+    products: wholeNumber(str('products'), 'products', DEFAULT_DEMO_PRODUCTS, 10, 200_000),
+    seed: wholeNumber(str('seed'), 'seed', 1, 0, 2 ** 31),
     exit: values.exit === true,
   };
 }

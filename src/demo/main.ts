@@ -28,7 +28,8 @@ import { startDevServer, type DevServer } from '../worker/dev-server';
 import { ensureRefreshSchedule } from '../worker/schedules';
 import { requireTemporalCli, TemporalCliNotFound } from '../worker/temporal-cli';
 import { createSyncWorker, installRuntime } from '../worker/worker';
-import { DEMO_USAGE, DemoUsageError, parseDemoArgs, type DemoArgs } from './args';
+import { UsageError } from '../command-line';
+import { DEMO_USAGE, parseDemoArgs, type DemoArgs } from './args';
 import { claimDemoDataDir, DemoAlreadyRunning, releaseDemoDataDir } from './data-dir';
 import { pickPorts, type PickedPort } from './ports';
 import { watchFullSync } from './progress';
@@ -421,7 +422,7 @@ async function main(): Promise<void> {
   try {
     args = parseDemoArgs(process.argv.slice(2));
   } catch (err) {
-    if (!(err instanceof DemoUsageError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\n\n${DEMO_USAGE}`);
     process.exit(2);
   }

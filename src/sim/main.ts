@@ -8,7 +8,7 @@
  * Also exports `startSimulators`, which the benchmarks use to start the same pair in-process.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError, wholeNumber } from '../command-line';
 import type { ContextInfo } from '../activities/bluestone-types';
 import { startBluestoneSim, type BluestoneSim } from './bluestone-sim';
 import { generateCatalog, type Catalog } from './catalog';
@@ -160,45 +160,20 @@ const USAGE = `Usage: npm run sim -- [options]
   --webhook-secret-mode M  how the secret travels: header, query, hmac or none (default header)
   --help`;
 
-export class UsageError extends Error {}
-
-function intOption(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return Number(raw);
-}
-
 /** Parses the command line into simulator options (throws UsageError with what to fix). */
 export function parseSimArgs(argv: string[]): SimulatorsOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        products: { type: 'string' },
-        seed: { type: 'string' },
-        contexts: { type: 'string' },
-        'bluestone-port': { type: 'string' },
-        'occtoo-port': { type: 'string' },
-        'latency-ms': { type: 'string' },
-        'webhook-url': { type: 'string' },
-        'webhook-secret': { type: 'string' },
-        'webhook-secret-mode': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseOptions(argv, {
+    products: { type: 'string' },
+    seed: { type: 'string' },
+    contexts: { type: 'string' },
+    'bluestone-port': { type: 'string' },
+    'occtoo-port': { type: 'string' },
+    'latency-ms': { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-secret': { type: 'string' },
+    'webhook-secret-mode': { type: 'string' },
+    help: { type: 'boolean' },
+  });
   if (values.help) return 'help';
   const str = (name: string) => values[name] as string | undefined;
   const webhookUrl = str('webhook-url');
@@ -213,12 +188,12 @@ export function parseSimArgs(argv: string[]): SimulatorsOptions | 'help' {
   if (secret !== undefined && secret.trim() === '')
     throw new UsageError('--webhook-secret must not be empty');
   return {
-    products: intOption(str('products'), 'products', 200, 1, 1_000_000),
-    seed: intOption(str('seed'), 'seed', 1, 0, 2 ** 31),
-    contexts: intOption(str('contexts'), 'contexts', 3, 1, 50),
-    bluestonePort: intOption(str('bluestone-port'), 'bluestone-port', 4010, 0, 65535),
-    occtooPort: intOption(str('occtoo-port'), 'occtoo-port', 4020, 0, 65535),
-    latencyMs: intOption(str('latency-ms'), 'latency-ms', 0, 0, 60_000),
+    products: wholeNumber(str('products'), 'products', 200, 1, 1_000_000),
+    seed: wholeNumber(str('seed'), 'seed', 1, 0, 2 ** 31),
+    contexts: wholeNumber(str('contexts'), 'contexts', 3, 1, 50),
+    bluestonePort: wholeNumber(str('bluestone-port'), 'bluestone-port', 4010, 0, 65535),
+    occtooPort: wholeNumber(str('occtoo-port'), 'occtoo-port', 4020, 0, 65535),
+    latencyMs: wholeNumber(str('latency-ms'), 'latency-ms', 0, 0, 60_000),
     webhookUrl,
     webhookSecret: secret,
     webhookSecretMode: mode as WebhookSecretMode | undefined,

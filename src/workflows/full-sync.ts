@@ -13,6 +13,7 @@ import type { Activities } from '../activities';
 import { progressQuery } from './definitions';
 import { setupSync } from './setup-sync';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
+import { chunkActivityOptions } from './activity-options';
 import { SyncKind } from '../shared/search-attributes';
 import {
   emptySourceProgress,
@@ -29,7 +30,6 @@ import {
 
 const DEFAULT_PAGES_PER_CHUNK = 20;
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
-const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
 
 /**
  * Copies the whole published catalog into Occtoo: categories, then products (with media), for
@@ -46,20 +46,7 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
     startToCloseTimeout: '2 minutes',
     retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
   });
-  const chunks = proxyActivities<Activities>({
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
-    // Transient failures retry with backoff, for a bounded time.
-    scheduleToCloseTimeout: '24 hours',
-    // Chunks go to whichever worker polls, so several workers share a sync (not eagerly to this one).
-    allowEagerDispatch: false,
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  });
+  const chunks = proxyActivities<Activities>(chunkActivityOptions(options.heartbeatTimeoutSeconds));
 
   const progress: FullSyncProgress = input.state?.progress ?? {
     phase: 'planning',

@@ -1,6 +1,7 @@
 import { proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
+import { chunkActivityOptions } from './activity-options';
 import { BluestoneContext, SyncId, SyncKind } from '../shared/search-attributes';
 import {
   emptySourceTotals,
@@ -25,19 +26,9 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     startToCloseTimeout: '1 minute',
     retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
   });
-  const { applyDifferencesChunk } = proxyActivities<Activities>({
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? 30}s`,
-    scheduleToCloseTimeout: '24 hours',
-    // Chunks go to whichever worker polls, so several workers share a sync (not eagerly to this one).
-    allowEagerDispatch: false,
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  });
+  const { applyDifferencesChunk } = proxyActivities<Activities>(
+    chunkActivityOptions(options.heartbeatTimeoutSeconds),
+  );
 
   const result: IncrementalSyncResult = {
     status: 'applied',
