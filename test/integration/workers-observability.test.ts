@@ -34,7 +34,8 @@ describe('two workers, metrics, logs and secrets', () => {
     });
   });
   afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
+    // The whole process group: tsx runs the worker in a child process of its own.
+    for (const w of workers) process.kill(-w.child.pid!, 'SIGKILL');
     await sims?.close();
     await env?.teardown();
   });
@@ -54,7 +55,12 @@ describe('two workers, metrics, logs and secrets', () => {
     const config = testConfig(workerEnv);
     for (const port of metricsPorts) {
       workers.push(
-        runTs('src/main.ts', ['worker'], { ...workerEnv, WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` }),
+        runTs(
+          'src/main.ts',
+          ['worker'],
+          { ...workerEnv, WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` },
+          { detached: true },
+        ),
       );
     }
     for (const w of workers) {
