@@ -10,6 +10,7 @@
  * (plan, categories and products): product-context reads per second, all contexts together.
  * Results and how to read them: docs/benchmarks.md.
  */
+import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { PRODUCT_PAGE_SIZE } from '../src/activities/full-sync';
@@ -35,29 +36,6 @@ import { startBenchTemporal, type BenchTemporal } from './lib/temporal-server';
 
 const TARGET_RATIO = 0.8;
 
-// ---- lifecycle: everything started is stopped, on success, failure, Ctrl-C or timeout --------
-
-const cleanups: (() => Promise<void> | void)[] = [];
-const lastResort: (() => void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        console.error(`Cleanup step failed: ${String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-process.on('exit', () => lastResort.forEach((kill) => kill()));
-
-let quiet = false;
-const say = (line = '') => {
-  if (!quiet) console.log(line);
-};
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
@@ -120,7 +98,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = args;
-  quiet = opts.json;
+  setQuiet(opts.json);
   const startedAt = new Date();
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const timeoutTimer = setTimeout(() => {

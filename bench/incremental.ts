@@ -11,6 +11,7 @@
  * then hold its new Name, or the run fails. Results and how to read them: docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
+import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -42,29 +43,6 @@ const TARGET = { size: 10, p95Ms: 1000 };
 /** How often the Occtoo import log is scanned while waiting. */
 const POLL_MS = 5;
 
-// ---- lifecycle: everything started is stopped, on success, failure, Ctrl-C or timeout --------
-
-const cleanups: (() => Promise<void> | void)[] = [];
-const lastResort: (() => void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        console.error(`Cleanup step failed: ${String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-process.on('exit', () => lastResort.forEach((kill) => kill()));
-
-let quiet = false;
-const say = (line = '') => {
-  if (!quiet) console.log(line);
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (n: number | undefined) => (n === undefined ? '—' : `${Math.round(n)}`);
 
@@ -279,7 +257,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = args;
-  quiet = opts.json;
+  setQuiet(opts.json);
   const startedAt = new Date();
   const timeoutTimer = setTimeout(() => {
     console.error(`The benchmark did not finish within --timeout-s ${opts.timeoutSeconds}: stopping.`);

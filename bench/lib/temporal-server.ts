@@ -3,7 +3,7 @@
  * free loopback port, its output kept out of the benchmark's own (so that `--json` stays JSON).
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../../src/ports';
 import { Client, Connection } from '@temporalio/client';
 import { searchAttributeCliArgs } from '../../src/shared/search-attributes';
 import { requireTemporalCli } from '../../src/worker/temporal-cli';
@@ -16,17 +16,6 @@ export interface BenchTemporal {
   stop(): Promise<void>;
   /** Synchronous last resort (process exit). */
   kill(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startBenchTemporal(timeoutMs = 60_000): Promise<BenchTemporal> {

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { ContextPlan, SetAsideEntity, SyncSource } from '../shared/sync-types';
+import type { ContextPlan, SetAsideEntity, SyncCounts, SyncSource } from '../shared/sync-types';
 import type { BluestoneClient } from './bluestone-client';
 import type { Category, MediaAsset, Product } from './bluestone-types';
 import {
@@ -19,15 +19,8 @@ import type { OcctooEntity } from './occtoo-types';
 import { pushEntities } from './push';
 import { filterProducts, withSyncedAttributes } from './sync-filters';
 
-/** What pushing one page of products or categories did. */
-export interface PageOutcome {
-  read: number;
-  sent: number;
-  deleted: number;
-  /** Products a sync filter kept out (excluded type, or excluded label: those are also deleted). */
-  filtered: number;
-  mediaUploaded: number;
-  mediaSent: number;
+/** What pushing one page of products or categories did (every entity set aside, uncapped). */
+export interface PageOutcome extends SyncCounts {
   setAside: SetAsideEntity[];
 }
 

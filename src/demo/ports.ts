@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { freePort, portIsFree } from '../ports';
 
 /**
  * The demo prefers the usual ports (Temporal 7233, its UI 8233, the gateway 3000, the
@@ -14,25 +14,6 @@ export interface PickedPort {
   moved: boolean;
 }
 
-function isFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
-}
-
-function anyFreePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** One port per name: the preferred one when free (on every interface and on 127.0.0.1), else any. */
 export async function pickPorts<K extends string>(
   preferred: Record<K, number>,
@@ -44,10 +25,10 @@ export async function pickPorts<K extends string>(
   for (const name of Object.keys(preferred) as K[]) {
     const want = preferred[name];
     // `npm start`'s gateway listens on every interface, the embedded server on 127.0.0.1: probe both.
-    const free = !taken.has(want) && (await isFree(want, host)) && (await isFree(want, '0.0.0.0'));
+    const free = !taken.has(want) && (await portIsFree(want, host)) && (await portIsFree(want, '0.0.0.0'));
     let port = want;
     if (!free) {
-      do port = await anyFreePort(host);
+      do port = await freePort(host);
       while (taken.has(port));
     }
     taken.add(port);

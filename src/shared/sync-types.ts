@@ -94,14 +94,8 @@ export interface FullSyncResult {
   progress: FullSyncProgress;
 }
 
-/** What a chunk activity reports: where it stopped and what it did. */
-export interface ChunkResult {
-  /** Next cursor (products) or page number (categories); undefined when the stream is finished. */
-  nextCursor?: string;
-  done: boolean;
-  /** First product id of the cursor stream (products only). */
-  head?: string;
-  pages: number;
+/** What a page, or a chunk of pages, did. */
+export interface SyncCounts {
   read: number;
   sent: number;
   /** Entities deleted from Occtoo (incremental syncs; SYNC_LABELS_EXCLUDE in every sync). */
@@ -110,6 +104,16 @@ export interface ChunkResult {
   filtered: number;
   mediaUploaded: number;
   mediaSent: number;
+}
+
+/** What a chunk activity reports: where it stopped and what it did. */
+export interface ChunkResult extends SyncCounts {
+  /** Next cursor (products) or page number (categories); undefined when the stream is finished. */
+  nextCursor?: string;
+  done: boolean;
+  /** First product id of the cursor stream (products only). */
+  head?: string;
+  pages: number;
   restarts: number;
   setAsideCount: number;
   setAside: SetAsideEntity[];

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger';
+import { portIsFree } from '../ports';
 import { searchAttributeCliArgs } from '../shared/search-attributes';
 
 /**
@@ -34,14 +34,6 @@ export class DevServerError extends Error {
     super(message);
     this.name = 'DevServerError';
   }
-}
-
-function portIsFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {

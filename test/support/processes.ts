@@ -1,20 +1,10 @@
 /** Helpers for tests that run the service as a real process, as an operator would. */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(__dirname, '../..');
+export { freePort } from '../../src/ports';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 export interface RunningProcess {
   child: ChildProcess;

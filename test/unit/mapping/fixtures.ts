@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../src/sim/catalog';
 import type { Attribute, Category, MediaAsset, Product } from '../../../src/activities/bluestone-types';
 import {
   OCCTOO_ID_PATTERN,
@@ -104,17 +105,8 @@ export function occtooProblems(entity: OcctooEntity): string[] {
   return problems;
 }
 
-/** A small deterministic PRNG, so that the property-based loops are reproducible. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The catalog generator's seeded PRNG, so that the property-based loops are reproducible. */
+export const prng = mulberry32;
 
 const HOSTILE_PIECES = [
   'a', 'Z', '0', '_', '-', '.', '/', ' ', 'ö', 'ß', 'Ø', '€', '😀', '\u0000', '\n', '"', '|', 'Name', 'Key',
