@@ -153,6 +153,7 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_STATES: 'ARCHIVED,TO_BE_ARCHIVED',
   DELETE_ON_UNPUBLISH: 'false',
   MEDIA_DELETE: 'false',
+  READ_AHEAD_PAGES: '0',
   SYNC_PRODUCT_TYPES: 'SINGLE,GROUP,VARIANT',
   SYNC_ATTRIBUTES_INCLUDE: 'color,weight,group:general',
   SYNC_ATTRIBUTES_EXCLUDE: 'internal_note,group:purchasing',
@@ -202,6 +203,12 @@ const schema = z
     ARCHIVE_STATES: nameList.default(['ARCHIVED']),
     DELETE_ON_UNPUBLISH: bool.default(false),
     MEDIA_DELETE: bool.default(false),
+    READ_AHEAD_PAGES: z.coerce
+      .number({ error: 'must be a whole number from 0 to 4' })
+      .int({ error: 'must be a whole number from 0 to 4' })
+      .min(0, { error: 'must be a whole number from 0 to 4' })
+      .max(4, { error: 'must be a whole number from 0 to 4' })
+      .default(0),
     SYNC_PRODUCT_TYPES: productTypeList.default([...PRODUCT_TYPES]),
     SYNC_ATTRIBUTES_INCLUDE: attributeSelection.optional(),
     SYNC_ATTRIBUTES_EXCLUDE: attributeSelection.default({ numbers: [], groups: [] }),
@@ -297,6 +304,11 @@ export interface Config {
     deleteOnUnpublish: boolean;
     /** Archive deletion also deletes the product's media entities. */
     mediaDelete: boolean;
+    /**
+     * READ_AHEAD_PAGES: pages each stream reads while it pushes the current one. More overlaps
+     * reads and pushes; a crashed worker re-reads up to 1 + this many pages per stream.
+     */
+    readAheadPages: number;
   };
   gateway: {
     port: number;
@@ -428,6 +440,7 @@ function toConfig(c: RawConfig): Config {
       archiveStates: c.ARCHIVE_STATES,
       deleteOnUnpublish: c.DELETE_ON_UNPUBLISH,
       mediaDelete: c.MEDIA_DELETE,
+      readAheadPages: c.READ_AHEAD_PAGES,
     },
     gateway: {
       port: c.PORT,

@@ -64,6 +64,7 @@ export async function runBaselineSync(config: Config, logger: Logger): Promise<B
       // The same paging as syncCategoryChunk: page numbers as cursors.
       await streamPages({
         maxPages: Number.POSITIVE_INFINITY,
+        readAhead: config.sync.readAheadPages,
         readPage: async (cursor) => {
           const pageNo = cursor === undefined ? 0 : Number(cursor);
           const page = await clients.bluestone.categoryScanPage(pass.context, {
@@ -79,6 +80,7 @@ export async function runBaselineSync(config: Config, logger: Logger): Promise<B
     } else {
       await streamPages({
         maxPages: Number.POSITIVE_INFINITY,
+        readAhead: config.sync.readAheadPages,
         readPage: async (cursor) => {
           const page = await clients.bluestone.productCursorPage(pass.context, cursor, PRODUCT_PAGE_SIZE);
           return { items: page.results, nextCursor: page.nextCursor ?? undefined };

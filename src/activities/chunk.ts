@@ -21,6 +21,8 @@ export interface ChunkSpec<T> {
   /** Where the chunk starts when it is not resuming: a product cursor or a page number. */
   cursor?: string;
   maxPages: number;
+  /** Pages read while the current one is pushed (READ_AHEAD_PAGES). */
+  readAhead: number;
   readPage(cursor: string | undefined, signal: AbortSignal): Promise<StreamPage<T>>;
   processPage(items: T[], signal: AbortSignal): Promise<PageOutcome>;
   /** Called with every page read; true means the stream restarted (counted). */
@@ -48,6 +50,7 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
     const stream = await streamPages({
       startCursor: total.cursor,
       maxPages: Math.max(1, spec.maxPages - total.pages),
+      readAhead: spec.readAhead,
       maxMillis: CHUNK_MAX_MILLIS,
       signal,
       readPage: async (cursor) => {

@@ -61,6 +61,7 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
         source: 'categories',
         cursor: input.cursor,
         maxPages: input.maxPages,
+        readAhead: config.sync.readAheadPages,
         readPage: async (cursor, signal) => {
           const pageNo = cursor === undefined ? 0 : Number(cursor);
           const page = await bluestone.categoryScanPage(
@@ -83,6 +84,7 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
         source: 'products',
         cursor: input.cursor,
         maxPages: input.maxPages,
+        readAhead: config.sync.readAheadPages,
         readPage: async (cursor, signal) => {
           const page = await bluestone.productCursorPage(input.pass.context, cursor, PRODUCT_PAGE_SIZE, {
             signal,

@@ -163,6 +163,7 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
         source: input.source,
         cursor: input.cursor,
         maxPages: input.maxPages,
+        readAhead: config.sync.readAheadPages,
         readPage: async (cursor, signal) => {
           const pageNo = cursor === undefined ? 0 : Number(cursor);
           const diffs = await bluestone.differencesPage(

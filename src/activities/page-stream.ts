@@ -1,8 +1,9 @@
 /**
- * Reads a paginated stream and processes it with one page of read-ahead: while page N is being
- * pushed, page N+1 is being read. A page counts as done (and its cursor is handed to
- * `onCommitted`) only when it has been pushed, and no page beyond N+1 is read before that, so a
- * crash re-reads at most the one page in flight after the last commit.
+ * Reads a paginated stream page by page and processes (pushes) each page in order. A page counts
+ * as done, and its cursor is handed to `onCommitted`, only once it has been pushed. Pages that
+ * were read but not yet pushed are lost with the process, so a crash re-reads exactly the pages
+ * in flight: `1 + readAhead` at most. With `readAhead` 0 (the default, READ_AHEAD_PAGES) that is
+ * the one page being pushed; with 1, the next page is read while the current one is pushed.
  */
 export interface StreamPage<T> {
   items: T[];
@@ -13,6 +14,8 @@ export interface StreamPage<T> {
 export interface PageStreamOptions<T, O> {
   startCursor?: string;
   maxPages: number;
+  /** Pages read ahead of the one being pushed (0: read, push, read, push, …). */
+  readAhead?: number;
   /** Stop starting new pages after this long (the chunk reports back to the workflow). */
   maxMillis?: number;
   readPage(cursor: string | undefined): Promise<StreamPage<T>>;
@@ -29,31 +32,51 @@ export interface PageStreamResult {
   pages: number;
 }
 
+/** A page being read, or undefined where the stream stops before it (a limit was reached). */
+type PendingPage<T> = Promise<StreamPage<T> | undefined>;
+
 export async function streamPages<T, O>(options: PageStreamOptions<T, O>): Promise<PageStreamResult> {
   const startedAt = Date.now();
+  const inFlight = 1 + Math.max(0, options.readAhead ?? 0);
+  const mayStartPage = () =>
+    (options.maxMillis === undefined || Date.now() - startedAt < options.maxMillis) &&
+    !options.signal?.aborted;
   let cursor = options.startCursor;
   let pages = 0;
-  let reading: Promise<StreamPage<T>> | undefined = options.readPage(cursor);
+  let planned = 1;
+  // Cursor pages can only be read one after another: each read waits for the previous page.
+  const window: PendingPage<T>[] = [options.readPage(cursor)];
+  const readFrom = (next: string | undefined): PendingPage<T> =>
+    next !== undefined && mayStartPage() ? options.readPage(next) : Promise.resolve(undefined);
+  const fillWindow = () => {
+    while (window.length < inFlight && planned < options.maxPages) {
+      const previous = window.at(-1);
+      planned++;
+      // With no page in flight, the next one starts at the last pushed page's successor.
+      window.push(
+        previous
+          ? previous.then((page) => (page && page.items.length > 0 ? readFrom(page.nextCursor) : undefined))
+          : readFrom(cursor),
+      );
+    }
+  };
   try {
-    while (reading) {
+    for (;;) {
+      fillWindow();
+      const reading = window[0];
+      if (!reading) return { nextCursor: cursor, done: false, pages };
       const page = await reading;
-      reading = undefined;
+      if (!page) return { nextCursor: cursor, done: false, pages };
       if (page.items.length === 0) return { nextCursor: undefined, done: true, pages };
-      const more =
-        page.nextCursor !== undefined &&
-        pages + 1 < options.maxPages &&
-        (options.maxMillis === undefined || Date.now() - startedAt < options.maxMillis) &&
-        !options.signal?.aborted;
-      if (more) reading = options.readPage(page.nextCursor);
       const outcome = await options.processPage(page.items);
+      window.shift();
       pages++;
       cursor = page.nextCursor;
       options.onCommitted(cursor, outcome);
       if (cursor === undefined) return { nextCursor: undefined, done: true, pages };
     }
-    return { nextCursor: cursor, done: false, pages };
   } finally {
-    // A failed push leaves the read-ahead unobserved: swallow its outcome, it will be re-read.
-    reading?.catch(() => undefined);
+    // A failed push leaves the pages read ahead unobserved: swallow their outcome, they are re-read.
+    for (const pending of window) pending.catch(() => undefined);
   }
 }

@@ -34,9 +34,9 @@ const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
 /**
  * Copies the whole published catalog into Occtoo: categories, then products (with media), for
  * every configured context (contexts run side by side). Each step is a chunk activity that
- * streams a few pages (reading the next page while the previous one is pushed) and heartbeats
- * the cursor after every pushed page, so a crashed worker resumes where it stopped. History
- * holds cursors and counts only, and the workflow continues as new before it grows large.
+ * streams a few pages and heartbeats the cursor after every pushed page, so a crashed worker
+ * resumes where it stopped. History holds cursors and counts only, and the workflow continues
+ * as new before it grows large.
  */
 export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResult> {
   const syncCategories = input.categories ?? true;

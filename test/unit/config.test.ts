@@ -168,4 +168,14 @@ describe('configuration: sync filters', () => {
       ),
     ]);
   });
+
+  it('reads no page ahead by default, and refuses a read-ahead outside 0 to 4', () => {
+    expect(loadConfig(required).sync.readAheadPages).toBe(0);
+    expect(loadConfig({ ...required, READ_AHEAD_PAGES: '2' }).sync.readAheadPages).toBe(2);
+    for (const bad of ['5', '-1', '1.5', 'many']) {
+      expect(problemsOf({ ...required, READ_AHEAD_PAGES: bad })).toEqual([
+        'READ_AHEAD_PAGES is invalid: must be a whole number from 0 to 4 (example: READ_AHEAD_PAGES=0)',
+      ]);
+    }
+  });
 });
