@@ -69,7 +69,7 @@ export async function streamPages<T, O>(options: PageStreamOptions<T, O>): Promi
       if (!page) return { nextCursor: cursor, done: false, pages };
       if (page.items.length === 0) return { nextCursor: undefined, done: true, pages };
       const outcome = await options.processPage(page.items);
-      window.shift();
+      void window.shift();
       pages++;
       cursor = page.nextCursor;
       options.onCommitted(cursor, outcome);
