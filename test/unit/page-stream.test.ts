@@ -39,12 +39,13 @@ describe('streamPages', () => {
     const stream = fakeStream(3);
     const result = await streamPages({ ...stream.options, maxPages: 10 });
     expect(result).toEqual({ nextCursor: undefined, done: true, pages: 3 });
+    // prettier-ignore
     expect(stream.log).toEqual([
       'read 0 start', 'read 0 end', 'push 0 start', 'push 0 end', 'commit 1',
       'read 1 start', 'read 1 end', 'push 1 start', 'push 1 end', 'commit 2',
       'read 2 start', 'read 2 end', 'push 2 start', 'push 2 end', 'commit 3',
       'read 3 start', 'read 3 end',
-    ]); // prettier-ignore
+    ]);
     expect(stream.maxUnpushed()).toBe(1);
   });
 
@@ -55,7 +56,12 @@ describe('streamPages', () => {
     expect(stream.log.indexOf('read 1 start')).toBeLessThan(stream.log.indexOf('push 0 end'));
     // …but never two pages ahead: page 2 waits for page 0 to be pushed.
     expect(stream.log.indexOf('read 2 start')).toBeGreaterThan(stream.log.indexOf('commit 1'));
-    expect(stream.log.filter((l) => l.startsWith('commit'))).toEqual(['commit 1', 'commit 2', 'commit 3', 'commit 4']);
+    expect(stream.log.filter((l) => l.startsWith('commit'))).toEqual([
+      'commit 1',
+      'commit 2',
+      'commit 3',
+      'commit 4',
+    ]);
     expect(stream.maxUnpushed()).toBe(2);
   });
 
