@@ -1,4 +1,5 @@
 import type { MetadataEntry } from './bluestone-types';
+import { entityBytes } from './occtoo-batching';
 import { OCCTOO_MAX_ENTITY_BYTES, type OcctooEntity } from './occtoo-types';
 
 /** Small value formatters shared by the product, category and media mappings. */
@@ -37,7 +38,7 @@ export function metadataString(entries: readonly MetadataEntry[], separator: str
 
 /** A reason when the serialized entity is over Occtoo's 1 MB recommendation, naming its biggest property. */
 export function entityTooLarge(entity: OcctooEntity): string | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(entity), 'utf8');
+  const bytes = entityBytes(entity);
   if (bytes <= OCCTOO_MAX_ENTITY_BYTES) return undefined;
   const biggest = [...entity.properties].sort(
     (a, b) => Buffer.byteLength(b.value ?? '', 'utf8') - Buffer.byteLength(a.value ?? '', 'utf8'),
