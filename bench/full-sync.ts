@@ -128,7 +128,7 @@ async function main(): Promise<number> {
       )}), seed ${opts.seed}, ${opts.latencyMs ? `${opts.latencyMs} ms latency on both simulators` : 'no added latency'}`,
   );
   say(
-    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; workflow options ${JSON.stringify(workflowOptions)}`,
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; workflow options ${JSON.stringify(workflowOptions)}; READ_AHEAD_PAGES ${opts.readAhead ?? 'default (0)'}`,
   );
 
   // 1. Catalog and simulators (in this process).
@@ -171,6 +171,7 @@ async function main(): Promise<number> {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'INFO',
     SHUTDOWN_GRACE_SECONDS: '2',
+    ...(opts.readAhead !== undefined ? { READ_AHEAD_PAGES: String(opts.readAhead) } : {}),
   };
   const config = loadConfig(serviceEnv);
 

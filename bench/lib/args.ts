@@ -14,6 +14,8 @@ export interface BenchArgs {
   /** Workflow tuning passed as `fullSync` input options; unset = the workflow's defaults. */
   pagesPerChunk?: number;
   maxHistoryEvents?: number;
+  /** READ_AHEAD_PAGES of the worker and the baseline; unset = the service's default (0). */
+  readAhead?: number;
   /** Where the baseline runs: its own process (like the worker), this process, or not at all. */
   baseline: 'process' | 'inline' | 'skip';
   /** The whole benchmark stops (and fails) after this long. */
@@ -32,6 +34,7 @@ export const USAGE = `Usage: npm run bench:full-sync -- [options]
   --seed N                catalog seed (default 1)
   --pages-per-chunk N     fullSync option: pages per chunk activity (default: the workflow's, 20)
   --max-history-events N  fullSync option: continue-as-new threshold (default: the workflow's, 2000)
+  --read-ahead N          READ_AHEAD_PAGES for the worker and the baseline (default: the service's, 0)
   --baseline MODE         process (default: its own process, as the worker), inline (this process), skip
   --repeat N              run Temporal and baseline N times each, alternating; report medians (default 1)
   --timeout-s N           give up after N seconds (default 3600)
@@ -46,6 +49,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     seed: { type: 'string' },
     'pages-per-chunk': { type: 'string' },
     'max-history-events': { type: 'string' },
+    'read-ahead': { type: 'string' },
     baseline: { type: 'string' },
     'timeout-s': { type: 'string' },
     'profile-dir': { type: 'string' },
@@ -66,6 +70,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     seed: wholeNumber(s('seed'), 'seed', 1, 0, 2 ** 31)!,
     pagesPerChunk: wholeNumber(s('pages-per-chunk'), 'pages-per-chunk', undefined, 1, 10_000),
     maxHistoryEvents: wholeNumber(s('max-history-events'), 'max-history-events', undefined, 10, 50_000),
+    readAhead: wholeNumber(s('read-ahead'), 'read-ahead', undefined, 0, 4),
     baseline,
     timeoutSeconds: wholeNumber(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
     repeat: wholeNumber(s('repeat'), 'repeat', 1, 1, 20)!,
