@@ -128,7 +128,7 @@ async function main(): Promise<number> {
       )}), seed ${opts.seed}, ${opts.latencyMs ? `${opts.latencyMs} ms latency on both simulators` : 'no added latency'}`,
   );
   say(
-    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; workflow options ${JSON.stringify(workflowOptions)}; READ_AHEAD_PAGES ${opts.readAhead ?? 'default (0)'}`,
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; workflow options ${JSON.stringify(workflowOptions)}; READ_AHEAD_PAGES ${opts.readAhead ?? 'default (0)'}${opts.workerHeapMb ? `; worker --max-old-space-size=${opts.workerHeapMb}` : ''}`,
   );
 
   // 1. Catalog and simulators (in this process).
@@ -177,7 +177,8 @@ async function main(): Promise<number> {
 
   t = Date.now();
   const profileFlags = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const worker = spawnTs('src/main.ts', ['worker'], serviceEnv, profileFlags);
+  const heapFlags = opts.workerHeapMb ? [`--max-old-space-size=${opts.workerHeapMb}`] : [];
+  const worker = spawnTs('src/main.ts', ['worker'], serviceEnv, [...profileFlags, ...heapFlags]);
   cleanups.push(() => worker.stop());
   lastResort.push(() => worker.kill());
   await worker.waitForLine((l) => l.includes('Worker polling'), 180_000, 'the worker to poll');

@@ -16,6 +16,8 @@ export interface BenchArgs {
   maxHistoryEvents?: number;
   /** READ_AHEAD_PAGES of the worker and the baseline; unset = the service's default (0). */
   readAhead?: number;
+  /** The worker's V8 old-space limit (--max-old-space-size), as a container memory limit would set it. */
+  workerHeapMb?: number;
   /** Where the baseline runs: its own process (like the worker), this process, or not at all. */
   baseline: 'process' | 'inline' | 'skip';
   /** The whole benchmark stops (and fails) after this long. */
@@ -35,6 +37,7 @@ export const USAGE = `Usage: npm run bench:full-sync -- [options]
   --pages-per-chunk N     fullSync option: pages per chunk activity (default: the workflow's, 20)
   --max-history-events N  fullSync option: continue-as-new threshold (default: the workflow's, 2000)
   --read-ahead N          READ_AHEAD_PAGES for the worker and the baseline (default: the service's, 0)
+  --worker-heap-mb N      run the worker with --max-old-space-size=N (as in a memory-limited container)
   --baseline MODE         process (default: its own process, as the worker), inline (this process), skip
   --repeat N              run Temporal and baseline N times each, alternating; report medians (default 1)
   --timeout-s N           give up after N seconds (default 3600)
@@ -50,6 +53,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     'pages-per-chunk': { type: 'string' },
     'max-history-events': { type: 'string' },
     'read-ahead': { type: 'string' },
+    'worker-heap-mb': { type: 'string' },
     baseline: { type: 'string' },
     'timeout-s': { type: 'string' },
     'profile-dir': { type: 'string' },
@@ -71,6 +75,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     pagesPerChunk: wholeNumber(s('pages-per-chunk'), 'pages-per-chunk', undefined, 1, 10_000),
     maxHistoryEvents: wholeNumber(s('max-history-events'), 'max-history-events', undefined, 10, 50_000),
     readAhead: wholeNumber(s('read-ahead'), 'read-ahead', undefined, 0, 4),
+    workerHeapMb: wholeNumber(s('worker-heap-mb'), 'worker-heap-mb', undefined, 64, 65_536),
     baseline,
     timeoutSeconds: wholeNumber(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
     repeat: wholeNumber(s('repeat'), 'repeat', 1, 1, 20)!,
