@@ -21,7 +21,8 @@ import { generateCatalog } from '../src/sim/catalog';
 import { compareWithOcctoo, expectedOcctooState, type ExpectedState } from '../src/sim/expected-state';
 import { simContexts, startSimulators, type Simulators } from '../src/sim/main';
 import { fullSync } from '../src/workflows';
-import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './lib/args';
+import { commandLineOrExit } from '../src/command-line';
+import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args';
 import { BASELINE_RESULT_PREFIX, runBaselineSync, type BaselineResult } from './lib/baseline-sync';
 import { spawnTs, type TsChild } from './lib/children';
 import {
@@ -85,19 +86,7 @@ interface BaselineFigures extends RunFigures {
 }
 
 async function main(): Promise<number> {
-  let args: BenchArgs | 'help';
-  try {
-    args = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`${err.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
-  const opts = args;
+  const opts = commandLineOrExit(parseBenchArgs, USAGE);
   setQuiet(opts.json);
   const startedAt = new Date();
   const deadline = Date.now() + opts.timeoutSeconds * 1000;

@@ -26,13 +26,9 @@ import {
 } from '../src/shared/sync-types';
 import { startSimulators, type Simulators } from '../src/sim/main';
 import { coordinatorStateQuery, fullSync } from '../src/workflows';
+import { commandLineOrExit } from '../src/command-line';
 import { spawnTs, type TsChild } from './lib/children';
-import {
-  INCREMENTAL_USAGE,
-  parseIncrementalArgs,
-  UsageError,
-  type IncrementalBenchArgs,
-} from './lib/incremental-args';
+import { INCREMENTAL_USAGE, parseIncrementalArgs, type IncrementalBenchArgs } from './lib/incremental-args';
 import { summarize, type Summary } from './lib/percentiles';
 import { cpuSecondsOf, descendants } from './lib/proc';
 import { startBenchTemporal, type BenchTemporal } from './lib/temporal-server';
@@ -244,19 +240,7 @@ function cpuPerPublish(before: CpuFigures, after: CpuFigures, publishes: number)
 }
 
 async function main(): Promise<number> {
-  let args: IncrementalBenchArgs | 'help';
-  try {
-    args = parseIncrementalArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`${err.message}\n\n${INCREMENTAL_USAGE}`);
-    return 2;
-  }
-  if (args === 'help') {
-    console.log(INCREMENTAL_USAGE);
-    return 0;
-  }
-  const opts = args;
+  const opts = commandLineOrExit(parseIncrementalArgs, INCREMENTAL_USAGE);
   setQuiet(opts.json);
   const startedAt = new Date();
   const timeoutTimer = setTimeout(() => {

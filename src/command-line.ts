@@ -36,3 +36,23 @@ export function wholeNumber<F extends number | undefined>(
   }
   return Number(raw);
 }
+
+/**
+ * Reads the command line with `parse`. `--help` prints the usage and exits 0; a usage error
+ * prints what is wrong and the usage, and exits 2. Nothing has started yet when either happens.
+ */
+export function commandLineOrExit<T>(parse: (argv: string[]) => T | 'help', usage: string): T {
+  let parsed: T | 'help';
+  try {
+    parsed = parse(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (parsed === 'help') {
+    console.log(usage);
+    process.exit(0);
+  }
+  return parsed;
+}

@@ -43,15 +43,14 @@ export async function streamPages<T, O>(options: PageStreamOptions<T, O>): Promi
     !options.signal?.aborted;
   let cursor = options.startCursor;
   let pages = 0;
-  let planned = 1;
   // Cursor pages can only be read one after another: each read waits for the previous page.
   const window: PendingPage<T>[] = [options.readPage(cursor)];
   const readFrom = (next: string | undefined): PendingPage<T> =>
     next !== undefined && mayStartPage() ? options.readPage(next) : Promise.resolve(undefined);
   const fillWindow = () => {
-    while (window.length < inFlight && planned < options.maxPages) {
+    // Pages pushed plus pages in flight: never more than maxPages in all.
+    while (window.length < inFlight && pages + window.length < options.maxPages) {
       const previous = window.at(-1);
-      planned++;
       // With no page in flight, the next one starts at the last pushed page's successor.
       window.push(
         previous
@@ -69,7 +68,7 @@ export async function streamPages<T, O>(options: PageStreamOptions<T, O>): Promi
       if (!page) return { nextCursor: cursor, done: false, pages };
       if (page.items.length === 0) return { nextCursor: undefined, done: true, pages };
       const outcome = await options.processPage(page.items);
-      void window.shift();
+      void window.shift(); // the page just pushed: already awaited
       pages++;
       cursor = page.nextCursor;
       options.onCommitted(cursor, outcome);

@@ -28,7 +28,7 @@ import { startDevServer, type DevServer } from '../worker/dev-server';
 import { ensureRefreshSchedule } from '../worker/schedules';
 import { requireTemporalCli, TemporalCliNotFound } from '../worker/temporal-cli';
 import { createSyncWorker, installRuntime } from '../worker/worker';
-import { UsageError } from '../command-line';
+import { commandLineOrExit } from '../command-line';
 import { DEMO_USAGE, parseDemoArgs, type DemoArgs } from './args';
 import { claimDemoDataDir, DemoAlreadyRunning, releaseDemoDataDir } from './data-dir';
 import { pickPorts, type PickedPort } from './ports';
@@ -418,18 +418,7 @@ async function run(args: DemoArgs): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  let args: DemoArgs | 'help';
-  try {
-    args = parseDemoArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`${err.message}\n\n${DEMO_USAGE}`);
-    process.exit(2);
-  }
-  if (args === 'help') {
-    say(DEMO_USAGE);
-    return;
-  }
+  const args = commandLineOrExit(parseDemoArgs, DEMO_USAGE);
 
   // Ctrl-C at any moment stops everything in order; a second one (a while later) does not wait.
   // One Ctrl-C may arrive more than once: from the terminal, and relayed by npm and tsx.

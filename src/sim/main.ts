@@ -8,7 +8,7 @@
  * Also exports `startSimulators`, which the benchmarks use to start the same pair in-process.
  */
 import { randomBytes } from 'node:crypto';
-import { parseOptions, UsageError, wholeNumber } from '../command-line';
+import { commandLineOrExit, parseOptions, UsageError, wholeNumber } from '../command-line';
 import type { ContextInfo } from '../activities/bluestone-types';
 import { startBluestoneSim, type BluestoneSim } from './bluestone-sim';
 import { generateCatalog, type Catalog } from './catalog';
@@ -252,18 +252,7 @@ export function describeSimulators(sims: Simulators, options: SimulatorsOptions)
 }
 
 async function main(): Promise<void> {
-  let options: SimulatorsOptions | 'help';
-  try {
-    options = parseSimArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`${err.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    console.log(USAGE);
-    return;
-  }
+  const options = commandLineOrExit(parseSimArgs, USAGE);
   let sims: Simulators;
   try {
     sims = await startSimulators(options);

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { fullSync } from '../../src/workflows';
 import { testConfig } from '../support/config';
-import { runTs, waitFor, type RunningProcess } from '../support/processes';
+import { killProcessGroup, runTs, waitFor, type RunningProcess } from '../support/processes';
 import { startSims, type Sims } from '../support/sims';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -26,18 +26,10 @@ describe('full sync survives a worker crash', () => {
     });
   });
   afterAll(async () => {
-    for (const w of workers) killTree(w);
+    for (const w of workers) killProcessGroup(w);
     await sims?.close();
     await env?.teardown();
   });
-
-  function killTree(worker: RunningProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-    try {
-      process.kill(-worker.child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  }
 
   it('resumes from the last pushed page and completes with the full catalog in Occtoo', async () => {
     const taskQueue = uniqueTaskQueue('crash');
@@ -71,7 +63,7 @@ describe('full sync survives a worker crash', () => {
       120_000,
       20,
     );
-    killTree(first);
+    killProcessGroup(first);
     expect(await first.exited).not.toBe(0);
     const readsAtKill = { ...sims.bluestone.stats.cursorPageReads };
 

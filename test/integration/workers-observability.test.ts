@@ -10,7 +10,7 @@ import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/
 import { requireTemporalCli } from '../../src/worker/temporal-cli';
 import { testConfig } from '../support/config';
 import { startGateway } from '../support/gateway';
-import { freePort, runTs, waitFor, type RunningProcess } from '../support/processes';
+import { freePort, killProcessGroup, runTs, waitFor, type RunningProcess } from '../support/processes';
 import { startSims, type Sims } from '../support/sims';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -35,7 +35,7 @@ describe('two workers, metrics, logs and secrets', () => {
   });
   afterAll(async () => {
     // The whole process group: tsx runs the worker in a child process of its own.
-    for (const w of workers) process.kill(-w.child.pid!, 'SIGKILL');
+    for (const w of workers) killProcessGroup(w);
     await sims?.close();
     await env?.teardown();
   });

@@ -40,6 +40,15 @@ export function runTs(
   return { child, output: () => out, exited };
 }
 
+/** Kills a detached process's whole group (tsx and the node process it runs); gone already is fine. */
+export function killProcessGroup(proc: RunningProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    if (proc.child.pid) process.kill(-proc.child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
