@@ -13,7 +13,7 @@
 import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { PRODUCT_PAGE_SIZE } from '../src/activities/full-sync';
+import { PRODUCT_PAGE_SIZE } from '../src/bluestone/client';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import type { FullSyncOptions, FullSyncResult } from '../src/shared/sync-types';

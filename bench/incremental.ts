@@ -15,7 +15,7 @@ import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { sanitizeKey } from '../src/activities/mapping';
+import { sanitizeKey } from '../src/mapping';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';

@@ -10,9 +10,13 @@
  * its own process, as it runs the worker.
  */
 import { createClients } from '../../src/activities';
-import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE } from '../../src/activities/full-sync';
-import { streamPages } from '../../src/activities/page-stream';
-import { createPageProcessor, DEFAULT_PUSH_TUNING, type PageOutcome } from '../../src/activities/sync-pages';
+import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE } from '../../src/bluestone/client';
+import { streamPages } from '../../src/pipeline/page-stream';
+import {
+  createPageProcessor,
+  DEFAULT_PUSH_TUNING,
+  type PageOutcome,
+} from '../../src/pipeline/page-processor';
 import { allContexts, loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import type { ContextPlan, SyncSource } from '../../src/shared/sync-types';

@@ -1,12 +1,12 @@
 import { allContexts, type Config } from '../config';
 import type { Logger } from '../logger';
 import type { ChunkResult, ContextPlan } from '../shared/sync-types';
-import { ApiError, FailureType, toActivityFailure } from './api-error';
-import type { BluestoneClient } from './bluestone-client';
-import type { OcctooClient } from './occtoo-client';
-import { runChunk } from './chunk';
-import type { Category, Product } from './bluestone-types';
-import { createPageProcessor, type PushTuning } from './sync-pages';
+import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
+import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
+import type { OcctooClient } from '../occtoo/client';
+import { runChunk } from '../pipeline/chunk';
+import type { Category, Product } from '../bluestone/types';
+import { createPageProcessor, type PushTuning } from '../pipeline/page-processor';
 
 export interface FullSyncDeps {
   config: Config;
@@ -24,10 +24,6 @@ export interface ChunkInput {
   head?: string;
   maxPages: number;
 }
-
-/** Products per cursor page (the API's maximum) and categories per scan page. */
-export const PRODUCT_PAGE_SIZE = 100;
-export const CATEGORY_PAGE_SIZE = 100;
 
 /**
  * Full-sync activities: one plan step, then chunk activities that stream a few pages each.

@@ -8,11 +8,11 @@ import type {
   SyncDoneNotice,
   SyncLookup,
 } from '../shared/sync-types';
-import { ApiError, FailureType, toActivityFailure } from './api-error';
-import type { BluestoneClient } from './bluestone-client';
-import type { Category, Difference } from './bluestone-types';
-import { runChunk } from './chunk';
-import { mapWithConcurrency } from './concurrency';
+import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
+import { DIFFERENCES_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
+import type { Category, Difference } from '../bluestone/types';
+import { runChunk } from '../pipeline/chunk';
+import { mapWithConcurrency } from '../http/concurrency';
 import {
   deleteEntity,
   mediaAssetsOf,
@@ -20,10 +20,15 @@ import {
   mediaUniqueIdentifier,
   productKeyOf,
   sanitizeKey,
-} from './mapping';
-import type { OcctooClient } from './occtoo-client';
-import { pushEntities } from './push';
-import { createPageProcessor, emptyOutcome, type PageOutcome, type PushTuning } from './sync-pages';
+} from '../mapping';
+import type { OcctooClient } from '../occtoo/client';
+import { pushEntities } from '../occtoo/push';
+import {
+  createPageProcessor,
+  emptyOutcome,
+  type PageOutcome,
+  type PushTuning,
+} from '../pipeline/page-processor';
 
 export interface IncrementalSyncDeps {
   config: Config;
@@ -43,7 +48,6 @@ export interface DifferencesChunkInput {
 }
 
 /** Differences per page; each page's changed products are re-read in one by-ids call (≤ 100). */
-export const DIFFERENCES_PAGE_SIZE = 100;
 const CATEGORY_READ_CONCURRENCY = 8;
 
 /**

@@ -1,15 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { BluestoneClient } from './bluestone-client';
+import { BluestoneClient } from '../bluestone/client';
 import { createFullSyncActivities } from './full-sync';
 import { createHealthActivities } from './health';
 import { createIncrementalSyncActivities } from './incremental-sync';
 import { createRefreshActivities } from './refresh';
 import { createSetupActivities } from './setup';
-import { OcctooClient } from './occtoo-client';
-import type { PushTuning } from './sync-pages';
-import { activityAwareLogger, recordRetry } from './telemetry';
+import { OcctooClient } from '../occtoo/client';
+import type { PushTuning } from '../pipeline/page-processor';
+import { activityAwareLogger, recordRetry } from '../telemetry';
 
 /** What activities receive: their clients, config and logger (tests pass real or simulated ones). */
 export interface ActivityDeps {

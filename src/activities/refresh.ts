@@ -8,9 +8,9 @@ import {
   type IncrementalSyncResult,
   type SyncDoneNotice,
 } from '../shared/sync-types';
-import { ApiError, FailureType, toActivityFailure } from './api-error';
-import type { BluestoneClient } from './bluestone-client';
-import { mapWithConcurrency } from './concurrency';
+import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
+import type { BluestoneClient } from '../bluestone/client';
+import { mapWithConcurrency } from '../http/concurrency';
 
 export interface RefreshDeps {
   config: Config;

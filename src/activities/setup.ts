@@ -1,29 +1,20 @@
 import { allContexts, type Config } from '../config';
 import type { Logger } from '../logger';
-import { ApiError, FailureType, toActivityFailure } from './api-error';
-import type { BluestoneClient } from './bluestone-client';
-import type { AttributeDefinition, RelationDefinition } from './bluestone-types';
-import { sanitizeKey } from './mapping';
-import { mergeEntity } from './occtoo-merge';
-import type { OcctooClient } from './occtoo-client';
-import type { OcctooEntity } from './occtoo-types';
-import { pushEntities } from './push';
+import type { SetupResult } from '../shared/sync-types';
+import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
+import type { BluestoneClient } from '../bluestone/client';
+import type { AttributeDefinition, RelationDefinition } from '../bluestone/types';
+import { sanitizeKey } from '../mapping';
+import { mergeEntity } from '../occtoo/merge';
+import type { OcctooClient } from '../occtoo/client';
+import type { OcctooEntity } from '../occtoo/types';
+import { pushEntities } from '../occtoo/push';
 
 export interface SetupDeps {
   config: Config;
   logger: Logger;
   bluestone: BluestoneClient;
   occtoo: OcctooClient;
-}
-
-export interface SetupResult {
-  /** Every context Bluestone has, and which of them this deployment syncs. */
-  contexts: { context: string; contextName?: string; configured: boolean }[];
-  attributes: number;
-  relations: number;
-  /** Entities pushed to OCCTOO_SETUP_SOURCE (0 when it is not set). */
-  pushed: number;
-  setupSource?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WebhookChange, WebhookEnvelope } from '../activities/bluestone-types';
+import type { WebhookChange, WebhookEnvelope } from '../bluestone/types';
 
 /**
  * Bluestone's webhook envelope (bluestone-papi.md §11.2–§11.3), read tolerantly: unknown fields

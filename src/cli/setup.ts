@@ -1,4 +1,4 @@
-import type { SetupResult } from '../activities/setup';
+import type { SetupResult } from '../shared/sync-types';
 import type { Command } from './command';
 import { EXIT } from './errors';
 import { announce, outcome, startOnce } from './start';

@@ -1,13 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { describeSync, type SyncStatus } from '../client/syncs';
-import type { SetupResult } from '../activities/setup';
+import type { SetupResult } from '../shared/sync-types';
 import type { Config } from '../config';
 import {
   syncCoordinatorWorkflowId,
   type FullSyncProgress,
   type IncrementalSyncResult,
 } from '../shared/sync-types';
-import { coordinatorStateQuery, type CoordinatorState } from '../workflows/definitions';
+import { coordinatorStateQuery, type CoordinatorState } from '../shared/messages';
 import type { RefreshSyncsResult } from '../workflows/refresh-syncs';
 import { PROGRAM } from './args';
 import type { Command } from './command';

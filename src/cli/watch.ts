@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { allContexts, type Config } from '../config';
 import type { FullSyncResult } from '../shared/sync-types';
-import { progressQuery } from '../workflows/definitions';
+import { progressQuery } from '../shared/messages';
 import type { ContextTotals, ProgressView } from './progress';
 
 const POLL_MS = 500;
@@ -44,7 +44,7 @@ export async function fetchTotals(
   contexts: readonly string[] | undefined,
   into: Map<string, ContextTotals>,
 ): Promise<void> {
-  const { BluestoneClient } = await import('../activities/bluestone-client');
+  const { BluestoneClient } = await import('../bluestone/client');
   const bluestone = new BluestoneClient({
     baseUrl: config.bluestone.apiUrl,
     apiKey: config.bluestone.apiKey,

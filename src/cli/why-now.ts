@@ -1,8 +1,8 @@
-import { ApiError, FailureType } from '../activities/api-error';
-import type { BluestoneClient } from '../activities/bluestone-client';
-import { mapProduct, productKeyOf, relatedProductIdsOf } from '../activities/mapping';
-import type { OcctooEntity } from '../activities/occtoo-types';
-import { decideProduct } from '../activities/sync-filters';
+import { ApiError, FailureType } from '../http/api-error';
+import type { BluestoneClient } from '../bluestone/client';
+import { mapProduct, productKeyOf, relatedProductIdsOf } from '../mapping';
+import type { OcctooEntity } from '../occtoo/types';
+import { decideProduct } from '../mapping/filters';
 import { allContexts, type Config } from '../config';
 
 /** What the mapping makes of the product now, in one context. */

@@ -1,6 +1,6 @@
-import { ApiError, FailureType } from '../activities/api-error';
-import { BluestoneClient } from '../activities/bluestone-client';
-import { DIFFERENCES_PAGE_SIZE } from '../activities/incremental-sync';
+import { ApiError, FailureType } from '../http/api-error';
+import { BluestoneClient } from '../bluestone/client';
+import { DIFFERENCES_PAGE_SIZE } from '../bluestone/client';
 import { workflowUiUrl } from '../client/syncs';
 import type { Config } from '../config';
 import type { FullSyncResult, IncrementalSyncResult, SetAsideEntity } from '../shared/sync-types';

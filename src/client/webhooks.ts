@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { WebhookEnvelope } from '../activities/bluestone-types';
+import type { WebhookEnvelope } from '../bluestone/types';
 import type { Config } from '../config';
 import { syncSearchAttributes } from './search-attributes';
 import {
@@ -8,7 +8,7 @@ import {
   type ArchiveProductsInput,
   type SyncDoneNotice,
 } from '../shared/sync-types';
-import { syncDoneSignal } from '../workflows/definitions';
+import { syncDoneSignal } from '../shared/messages';
 
 /**
  * Handing Bluestone's notices to Temporal: a finished sync goes to the coordinator (which applies

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FullSyncProgress, FullSyncResult } from '../shared/sync-types';
-import { progressQuery } from '../workflows/definitions';
+import { progressQuery } from '../shared/messages';
 
 /**
  * The full sync's live progress, from its `progress` query: a bar redrawn in place on a

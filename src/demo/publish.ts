@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { SyncInfo } from '../activities/bluestone-types';
-import { mediaAssetsOf, mediaKeyOf } from '../activities/mapping';
+import type { SyncInfo } from '../bluestone/types';
+import { mediaAssetsOf, mediaKeyOf } from '../mapping';
 import { archiveWorkflowId } from '../client/webhooks';
 import type { Config } from '../config';
 import {

@@ -250,3 +250,14 @@ export function incrementalSyncWorkflowId(taskQueue: string, syncId: string): st
 export function emptySourceTotals(): SourceTotals {
   return { read: 0, sent: 0, deleted: 0, filtered: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
 }
+
+/** What setupSync returns. */
+export interface SetupResult {
+  /** Every context Bluestone has, and which of them this deployment syncs. */
+  contexts: { context: string; contextName?: string; configured: boolean }[];
+  attributes: number;
+  relations: number;
+  /** Entities pushed to OCCTOO_SETUP_SOURCE (0 when it is not set). */
+  pushed: number;
+  setupSource?: string;
+}

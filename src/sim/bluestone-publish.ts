@@ -5,7 +5,7 @@ import type {
   SyncInfo,
   WebhookChange,
   WebhookEnvelope,
-} from '../activities/bluestone-types';
+} from '../bluestone/types';
 import type { Catalog, NewCategorySpec, NewProductSpec, ProductEdit } from './catalog';
 
 /**

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { DiffEntityType, SyncInfo } from '../activities/bluestone-types';
+import type { DiffEntityType, SyncInfo } from '../bluestone/types';
 import {
   Catalog,
   generateCatalog,

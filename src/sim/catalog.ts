@@ -7,7 +7,7 @@ import type {
   Product,
   ProductRelation,
   RelationDefinition,
-} from '../activities/bluestone-types';
+} from '../bluestone/types';
 
 /**
  * A deterministic, generated Bluestone catalog: what PAPI would serve per context, after a

@@ -1,5 +1,5 @@
 import { allContexts, type Config } from '../config';
-import type { Category, Product } from '../activities/bluestone-types';
+import type { Category, Product } from '../bluestone/types';
 import {
   mapCategory,
   mapProduct,
@@ -8,10 +8,10 @@ import {
   productKeyOf,
   type MappedEntity,
   type OcctooFile,
-} from '../activities/mapping';
-import { mergeEntity } from '../activities/occtoo-merge';
-import type { MediaFileDto, OcctooEntity } from '../activities/occtoo-types';
-import { readCategory, readProduct } from '../activities/bluestone-client';
+} from '../mapping';
+import { mergeEntity } from '../occtoo/merge';
+import type { MediaFileDto, OcctooEntity } from '../occtoo/types';
+import { readCategory, readProduct } from '../bluestone/client';
 import { toPapiJson, type Catalog } from './catalog';
 
 /**

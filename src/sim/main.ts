@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { commandLineOrExit, parseOptions, UsageError, wholeNumber } from '../command-line';
-import type { ContextInfo } from '../activities/bluestone-types';
+import type { ContextInfo } from '../bluestone/types';
 import { startBluestoneSim, type BluestoneSim } from './bluestone-sim';
 import { generateCatalog, type Catalog } from './catalog';
 import { startOcctooSim, type OcctooSim } from './occtoo-sim';

@@ -1,4 +1,4 @@
-import type { OcctooEntity, OcctooErrorDetail, OcctooProperty } from '../activities/occtoo-types';
+import type { OcctooEntity, OcctooErrorDetail, OcctooProperty } from '../occtoo/types';
 
 /**
  * The ingest server's side of occtoo-ingest.md §4: parse an import body (camelCase or

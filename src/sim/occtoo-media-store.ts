@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LinkUpload, MediaFileDto, OcctooError, UploadDto } from '../activities/occtoo-types';
+import type { LinkUpload, MediaFileDto, OcctooError, UploadDto } from '../occtoo/types';
 
 /**
  * Occtoo's media side (occtoo-ingest.md §6): uploads from links are processed

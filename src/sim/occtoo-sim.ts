@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type {
-  LinkUpload,
-  MediaFileDto,
-  OcctooEntity,
-  OcctooError,
-  UploadDto,
-} from '../activities/occtoo-types';
+import type { LinkUpload, MediaFileDto, OcctooEntity, OcctooError, UploadDto } from '../occtoo/types';
 import { FaultInjector, type FaultOptions } from './faults';
 import { field, mergeEntity, parseImport } from './occtoo-ingest-rules';
 import { MediaStore } from './occtoo-media-store';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
-import type { WebhookEnvelope } from '../activities/bluestone-types';
+import type { WebhookEnvelope } from '../bluestone/types';
 
 /**
  * Delivers Bluestone webhook envelopes the way Bluestone does (bluestone-papi.md §11.4):

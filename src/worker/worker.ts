@@ -15,7 +15,7 @@ export function installRuntime(logger: Logger, metricsAddress?: string): void {
   Runtime.install({
     logger,
     shutdownSignals: [],
-    // Temporal's own worker metrics and the sync's (src/activities/telemetry.ts), for Prometheus.
+    // Temporal's own worker metrics and the sync's (src/telemetry.ts), for Prometheus.
     ...(metricsAddress
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
       : {}),

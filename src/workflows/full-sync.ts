@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { progressQuery } from './definitions';
+import { progressQuery } from '../shared/messages';
 import { setupSync } from './setup-sync';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { chunkActivityOptions } from './activity-options';

@@ -9,7 +9,7 @@ import {
   type IncrementalSyncInput,
   type IncrementalSyncResult,
 } from '../shared/sync-types';
-import { incrementalProgressQuery } from './definitions';
+import { incrementalProgressQuery } from '../shared/messages';
 
 const DEFAULT_PAGES_PER_CHUNK = 20;
 

@@ -6,4 +6,4 @@ export { syncCoordinator } from './sync-coordinator';
 export { archiveProducts } from './archive-products';
 export { refreshSyncs } from './refresh-syncs';
 export { setupSync } from './setup-sync';
-export * from './definitions';
+export * from '../shared/messages';

@@ -1,6 +1,6 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SetupResult } from '../activities/setup';
+import type { SetupResult } from '../shared/sync-types';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { SyncKind } from '../shared/search-attributes';
 

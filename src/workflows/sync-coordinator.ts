@@ -15,7 +15,7 @@ import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { BluestoneContext, SyncEnvironment, SyncId, SyncKind } from '../shared/search-attributes';
 import { incrementalSyncWorkflowId, type SyncDoneNotice, type SyncLookup } from '../shared/sync-types';
-import { coordinatorStateQuery, syncDoneSignal, type CoordinatorState } from './definitions';
+import { coordinatorStateQuery, syncDoneSignal, type CoordinatorState } from '../shared/messages';
 import { incrementalSync } from './incremental-sync';
 
 export interface SyncCoordinatorInput {

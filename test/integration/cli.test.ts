@@ -6,7 +6,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import { productKeyOf } from '../../src/activities/mapping';
+import { productKeyOf } from '../../src/mapping';
 import type { Config } from '../../src/config';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import {

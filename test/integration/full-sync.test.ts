@@ -13,7 +13,7 @@ import { testConfig } from '../support/config';
 import { startSims, type Sims } from '../support/sims';
 import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
-import { DEFAULT_PUSH_TUNING } from '../../src/activities/sync-pages';
+import { DEFAULT_PUSH_TUNING } from '../../src/pipeline/page-processor';
 
 const FAST_MEDIA = { ...DEFAULT_PUSH_TUNING, mediaPollIntervalMs: 20 };
 

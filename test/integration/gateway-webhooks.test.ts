@@ -10,7 +10,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
-import type { WebhookEnvelope } from '../../src/activities/bluestone-types';
+import type { WebhookEnvelope } from '../../src/bluestone/types';
 import { createApp } from '../../src/api/app';
 import { archiveWorkflowId } from '../../src/client/webhooks';
 import type { Config } from '../../src/config';

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { DEFAULT_CONTEXTS } from '../../src/sim/catalog';
 import { compareSource, compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
-import { mediaAssetsOf, mediaKeyOf } from '../../src/activities/mapping';
+import { mediaAssetsOf, mediaKeyOf } from '../../src/mapping';
 import type { Config } from '../../src/config';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
 import { coordinatorStateQuery, fullSync, syncDoneSignal } from '../../src/workflows';

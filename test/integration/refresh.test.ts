@@ -9,7 +9,7 @@ import type { Config } from '../../src/config';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
 import { fullSync, refreshSyncs, setupSync } from '../../src/workflows';
-import { mediaAssetsOf, mediaKeyOf } from '../../src/activities/mapping';
+import { mediaAssetsOf, mediaKeyOf } from '../../src/mapping';
 import { testConfig } from '../support/config';
 import { filterProblems, filterScenario } from '../support/sync-filters';
 import { startGateway, type RunningGateway } from '../support/gateway';

@@ -6,7 +6,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import { mediaAssetsOf, mediaKeyOf, productKeyOf } from '../../src/activities/mapping';
+import { mediaAssetsOf, mediaKeyOf, productKeyOf } from '../../src/mapping';
 import type { Config } from '../../src/config';
 import {
   incrementalSyncWorkflowId,

@@ -1,13 +1,13 @@
 /**
  * Sync-filter scenarios on a generated catalog, and what Occtoo must then hold. The expectation
  * filters the catalog itself (simple, independent rules) and maps it with the real mapping; it
- * never calls src/activities/sync-filters.ts, so a bug there cannot hide in the expectation.
+ * never calls src/mapping/filters.ts, so a bug there cannot hide in the expectation.
  * Any sync kind can use it: run the sync with `scenario.env`, then expect `filterProblems` to be [].
  */
-import { readProduct } from '../../src/activities/bluestone-client';
-import { mapProduct, productKeyOf } from '../../src/activities/mapping';
-import type { Attribute } from '../../src/activities/bluestone-types';
-import { isValidId } from '../../src/activities/mapping-sanitize';
+import { readProduct } from '../../src/bluestone/client';
+import { mapProduct, productKeyOf } from '../../src/mapping';
+import type { Attribute } from '../../src/bluestone/types';
+import { isValidId } from '../../src/mapping/sanitize';
 import type { Config } from '../../src/config';
 import { toPapiJson, type Catalog, type SimProduct } from '../../src/sim/catalog';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, createClients } from '../../src/activities';
-import type { PushTuning } from '../../src/activities/sync-pages';
+import type { PushTuning } from '../../src/pipeline/page-processor';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 

@@ -1,6 +1,6 @@
 import { AxiosError, AxiosHeaders } from 'axios';
 import { ApplicationFailure } from '@temporalio/common';
-import { toActivityFailure } from '../../src/activities/api-error';
+import { toActivityFailure } from '../../src/http/api-error';
 import { createLogger } from '../../src/logger';
 
 describe('logs and activity failures never carry credentials', () => {

@@ -5,7 +5,7 @@ import {
   type EnvelopeResult,
 } from '../../../src/api/webhook-schema';
 import { archiveWorkflowId, MalformedDeliveryError, planDelivery } from '../../../src/client/webhooks';
-import type { WebhookEnvelope } from '../../../src/activities/bluestone-types';
+import type { WebhookEnvelope } from '../../../src/bluestone/types';
 
 /** The real PRODUCT_SYNC_DONE delivery of bluestone-papi.md §11.2. */
 const syncDone = {

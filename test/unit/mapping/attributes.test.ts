@@ -1,5 +1,5 @@
-import { mapProduct } from '../../../src/activities/mapping';
-import type { Attribute } from '../../../src/activities/bluestone-types';
+import { mapProduct } from '../../../src/mapping';
+import type { Attribute } from '../../../src/bluestone/types';
 import { attribute, DEFAULT_PASS, idsOf, occtooProblems, product, settings, valueOf } from './fixtures';
 
 /** Maps one product carrying `attrs` in the default pass and returns its entity. */

@@ -1,4 +1,4 @@
-import { categoryKeyOf, mapCategory, sanitizeKey } from '../../../src/activities/mapping';
+import { categoryKeyOf, mapCategory, sanitizeKey } from '../../../src/mapping';
 import {
   attribute,
   category,

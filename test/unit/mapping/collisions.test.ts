@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  mapCategory,
-  mapProduct,
-  PRODUCT_BUILTINS,
-  type MappingSettings,
-} from '../../../src/activities/mapping';
-import type { Attribute, ProductRelation } from '../../../src/activities/bluestone-types';
+import { mapCategory, mapProduct, PRODUCT_BUILTINS, type MappingSettings } from '../../../src/mapping';
+import type { Attribute, ProductRelation } from '../../../src/bluestone/types';
 import {
   attribute,
   category,

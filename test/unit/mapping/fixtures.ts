@@ -1,12 +1,12 @@
 import { mulberry32 } from '../../../src/sim/catalog';
-import type { Attribute, Category, MediaAsset, Product } from '../../../src/activities/bluestone-types';
+import type { Attribute, Category, MediaAsset, Product } from '../../../src/bluestone/types';
 import {
   OCCTOO_ID_PATTERN,
   OCCTOO_LANGUAGE_PATTERN,
   type OcctooEntity,
   type OcctooProperty,
-} from '../../../src/activities/occtoo-types';
-import type { ContextPass, MappingSettings } from '../../../src/activities/mapping';
+} from '../../../src/occtoo/types';
+import type { ContextPass, MappingSettings } from '../../../src/mapping';
 
 /** Builders for normalized Bluestone data (collections always arrays) and checks on the output. */
 

@@ -1,5 +1,5 @@
-import { mapCategory, mapProduct } from '../../../src/activities/mapping';
-import type { OcctooEntity } from '../../../src/activities/occtoo-types';
+import { mapCategory, mapProduct } from '../../../src/mapping';
+import type { OcctooEntity } from '../../../src/occtoo/types';
 import { attribute, category, occtooProblems, product, settings, SWEDISH_PASS } from './fixtures';
 
 const GERMAN_DEFAULT = { language: 'de', isDefault: true };

@@ -6,8 +6,8 @@ import {
   mediaUniqueIdentifier,
   sanitizeKey,
   type OcctooFile,
-} from '../../../src/activities/mapping';
-import { OCCTOO_ID_PATTERN } from '../../../src/activities/occtoo-types';
+} from '../../../src/mapping';
+import { OCCTOO_ID_PATTERN } from '../../../src/occtoo/types';
 import {
   asset,
   attribute,

@@ -5,9 +5,9 @@ import {
   relatedProductIdsOf,
   sanitizeKey,
   type MappingSettings,
-} from '../../../src/activities/mapping';
-import { PRODUCT_TYPES, type Product, type ProductRelation } from '../../../src/activities/bluestone-types';
-import { OCCTOO_MAX_ENTITY_BYTES } from '../../../src/activities/occtoo-types';
+} from '../../../src/mapping';
+import { PRODUCT_TYPES, type Product, type ProductRelation } from '../../../src/bluestone/types';
+import { OCCTOO_MAX_ENTITY_BYTES } from '../../../src/occtoo/types';
 import { attribute, DEFAULT_PASS, idsOf, occtooProblems, product, settings, valueOf } from './fixtures';
 
 const LAST_UPDATE = Date.UTC(2025, 2, 4, 5, 6, 7, 890);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sanitizeKey, sanitizePropertyId } from '../../../src/activities/mapping';
-import { OCCTOO_ID_PATTERN } from '../../../src/activities/occtoo-types';
+import { sanitizeKey, sanitizePropertyId } from '../../../src/mapping';
+import { OCCTOO_ID_PATTERN } from '../../../src/occtoo/types';
 import { hostileString, prng } from './fixtures';
 
 const sha8 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 8);

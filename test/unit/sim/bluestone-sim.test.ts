@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import axios, { type AxiosResponse } from 'axios';
 import express from 'express';
-import type { Product, SyncInfo, WebhookEnvelope } from '../../../src/activities/bluestone-types';
+import type { Product, SyncInfo, WebhookEnvelope } from '../../../src/bluestone/types';
 import { startBluestoneSim, type BluestoneSim } from '../../../src/sim/bluestone-sim';
 
 const KEY = 'test-key';

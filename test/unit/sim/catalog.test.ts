@@ -1,4 +1,4 @@
-import { OCCTOO_ID_PATTERN } from '../../../src/activities/occtoo-types';
+import { OCCTOO_ID_PATTERN } from '../../../src/occtoo/types';
 import {
   DEFAULT_CONTEXTS,
   HOSTILE_KINDS,

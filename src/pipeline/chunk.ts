@@ -6,10 +6,10 @@ import {
   type ChunkCheckpoint,
   type ChunkResult,
 } from '../shared/sync-types';
-import { toActivityFailure } from './api-error';
-import { recordPage } from './telemetry';
+import { toActivityFailure } from '../http/api-error';
+import { recordPage } from '../telemetry';
 import { streamPages, type StreamPage } from './page-stream';
-import type { PageOutcome } from './sync-pages';
+import type { PageOutcome } from './page-processor';
 
 /** A chunk reports back to its workflow at least this often, so progress stays fresh. */
 const CHUNK_MAX_MILLIS = 60_000;

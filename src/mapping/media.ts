@@ -1,9 +1,9 @@
 import type { Config } from '../config';
-import type { Category, MediaAsset, Product } from './bluestone-types';
-import type { OcctooEntity } from './occtoo-types';
-import { builtin, passProperties, plannedAttributes, type PlannedProperty } from './mapping-properties';
-import { sanitizeKey } from './mapping-sanitize';
-import { entityTooLarge, isoDate, joinList, type SetAside } from './mapping-shared';
+import type { Category, MediaAsset, Product } from '../bluestone/types';
+import type { OcctooEntity } from '../occtoo/types';
+import { builtin, passProperties, plannedAttributes, type PlannedProperty } from './properties';
+import { sanitizeKey } from './sanitize';
+import { entityTooLarge, isoDate, joinList, type SetAside } from './shared';
 
 /** Media as HANDLE_MEDIA says (docs/mapping.md, "Media"). */
 

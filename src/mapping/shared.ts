@@ -1,6 +1,6 @@
-import type { MetadataEntry } from './bluestone-types';
-import { entityBytes } from './occtoo-batching';
-import { OCCTOO_MAX_ENTITY_BYTES, type OcctooEntity } from './occtoo-types';
+import type { MetadataEntry } from '../bluestone/types';
+import { entityBytes } from '../occtoo/batching';
+import { OCCTOO_MAX_ENTITY_BYTES, type OcctooEntity } from '../occtoo/types';
 
 /** Small value formatters shared by the product, category and media mappings. */
 

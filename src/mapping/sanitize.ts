@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { OCCTOO_ID_PATTERN } from './occtoo-types';
+import { OCCTOO_ID_PATTERN } from '../occtoo/types';
 
 /**
  * Occtoo accepts keys and property ids of 1-256 characters from [A-Za-z0-9_-] and rejects a

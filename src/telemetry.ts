@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { LogLevel, LogMetadata, MetricMeter } from '@temporalio/common';
-import type { Logger } from '../logger';
+import type { Logger } from './logger';
 
 /**
  * The sync's own metrics and log context. Metrics go through the activity's Temporal metric

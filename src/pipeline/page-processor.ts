@@ -1,8 +1,8 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { ContextPlan, SetAsideEntity, SyncCounts, SyncSource } from '../shared/sync-types';
-import type { BluestoneClient } from './bluestone-client';
-import type { Category, MediaAsset, Product } from './bluestone-types';
+import type { BluestoneClient } from '../bluestone/client';
+import type { Category, MediaAsset, Product } from '../bluestone/types';
 import {
   deleteEntity,
   mapCategory,
@@ -12,12 +12,12 @@ import {
   relatedProductIdsOf,
   type MappedEntity,
   type OcctooFile,
-} from './mapping';
-import { ensureMediaInOcctoo } from './media-upload';
-import type { OcctooClient } from './occtoo-client';
-import type { OcctooEntity } from './occtoo-types';
-import { pushEntities } from './push';
-import { filterProducts, withSyncedAttributes } from './sync-filters';
+} from '../mapping';
+import { ensureMediaInOcctoo } from '../occtoo/media-upload';
+import type { OcctooClient } from '../occtoo/client';
+import type { OcctooEntity } from '../occtoo/types';
+import { pushEntities } from '../occtoo/push';
+import { filterProducts, withSyncedAttributes } from '../mapping/filters';
 
 /** What pushing one page of products or categories did (every entity set aside, uncapped). */
 export interface PageOutcome extends SyncCounts {

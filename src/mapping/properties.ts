@@ -1,7 +1,7 @@
-import type { Attribute } from './bluestone-types';
-import { OCCTOO_LANGUAGE_PATTERN, type OcctooProperty } from './occtoo-types';
-import { attributeLabel, attributeStrings, hasKeyProperty, hasUnitProperty } from './mapping-attributes';
-import { sanitizePropertyId, withHashSuffix } from './mapping-sanitize';
+import type { Attribute } from '../bluestone/types';
+import { OCCTOO_LANGUAGE_PATTERN, type OcctooProperty } from '../occtoo/types';
+import { attributeLabel, attributeStrings, hasKeyProperty, hasUnitProperty } from './attributes';
+import { sanitizePropertyId, withHashSuffix } from './sanitize';
 
 /**
  * Turns the planned properties of one entity into Occtoo properties: unique ids (docs/mapping.md,

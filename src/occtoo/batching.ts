@@ -5,7 +5,7 @@ import {
   OCCTOO_MAX_PAYLOAD_BYTES,
   type OcctooEntity,
   type OcctooProperty,
-} from './occtoo-types';
+} from './types';
 
 /**
  * Client-side checks and batching for Occtoo imports (occtoo-ingest.md §4-§5). Occtoo

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { isAxiosError, type AxiosError, type AxiosInstance, type Method } from 'axios';
 import { z } from 'zod';
-import { ApiError, FailureType } from './api-error';
+import { ApiError, FailureType } from '../http/api-error';
 import type {
   Attribute,
   AttributeDefinition,
@@ -16,8 +16,8 @@ import type {
   Product,
   RelationDefinition,
   SyncInfo,
-} from './bluestone-types';
-import { isTransient, retryAfterMs, withRetries, type RetryEvent, type RetryPolicy } from './http-retry';
+} from './types';
+import { isTransient, retryAfterMs, withRetries, type RetryEvent, type RetryPolicy } from '../http/retry';
 
 /**
  * Client for Bluestone's Public API (bluestone-papi.md). A tolerant reader: unknown fields
@@ -83,6 +83,10 @@ export interface ProductCursorPage {
 export const PRODUCTS_LIST_MAX_PAGE = 50;
 export const PRODUCTS_CURSOR_MAX_LIMIT = 100;
 export const PRODUCTS_BATCH_MAX = 100;
+/** What the syncs read per page: products per cursor page (the API's maximum), categories per scan page, differences per page. */
+export const PRODUCT_PAGE_SIZE = PRODUCTS_CURSOR_MAX_LIMIT;
+export const CATEGORY_PAGE_SIZE = 100;
+export const DIFFERENCES_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGES = 100_000;
 

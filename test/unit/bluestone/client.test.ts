@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { ApiError } from '../../../src/activities/api-error';
-import { BluestoneClient, type BluestoneClientOptions } from '../../../src/activities/bluestone-client';
-import type { Product } from '../../../src/activities/bluestone-types';
+import { ApiError } from '../../../src/http/api-error';
+import { BluestoneClient, type BluestoneClientOptions } from '../../../src/bluestone/client';
+import type { Product } from '../../../src/bluestone/types';
 import { startBluestoneSim, type BluestoneSim } from '../../../src/sim/bluestone-sim';
 
 const KEY = 'client-test-key';

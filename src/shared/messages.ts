@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { FullSyncProgress, IncrementalSyncResult, SyncDoneNotice } from '../shared/sync-types';
+import type { FullSyncProgress, IncrementalSyncResult, SyncDoneNotice } from './sync-types';
 
 /**
  * Signals and queries, defined once and imported by both sides (workflows, gateway, CLI, tests).

@@ -1,9 +1,9 @@
-import { ApiError, FailureType } from './api-error';
-import { mapWithConcurrency } from './concurrency';
-import { prepareImport } from './occtoo-batching';
-import { recordImportLatency } from './telemetry';
-import type { OcctooClient } from './occtoo-client';
-import type { OcctooEntity } from './occtoo-types';
+import { ApiError, FailureType } from '../http/api-error';
+import { mapWithConcurrency } from '../http/concurrency';
+import { prepareImport } from './batching';
+import { recordImportLatency } from '../telemetry';
+import type { OcctooClient } from './client';
+import type { OcctooEntity } from './types';
 
 export interface PushOptions {
   /** Import calls in flight at once. */

@@ -1,15 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApiError, FailureType } from '../../../src/activities/api-error';
+import { ApiError, FailureType } from '../../../src/http/api-error';
 import {
   clearOcctooCaches,
   OcctooApiError,
   OcctooClient,
   type OcctooClientOptions,
   type OcctooRetryEvent,
-} from '../../../src/activities/occtoo-client';
-import type { OcctooEntity } from '../../../src/activities/occtoo-types';
+} from '../../../src/occtoo/client';
+import type { OcctooEntity } from '../../../src/occtoo/types';
 import type { FaultOptions } from '../../../src/sim/faults';
 import { startOcctooSim, type OcctooSim } from '../../../src/sim/occtoo-sim';
 

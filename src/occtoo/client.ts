@@ -3,10 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { z } from 'zod';
-import { ApiError, FailureType } from './api-error';
-import { abortableSleep, retryAfterMs, withRetries, type RetryEvent, type RetryPolicy } from './http-retry';
-import { prepareImport, type ImportLimits, type RejectedEntity } from './occtoo-batching';
-import type { LinkUpload, MediaFileDto, OcctooEntity, OcctooError, UploadDto } from './occtoo-types';
+import { ApiError, FailureType } from '../http/api-error';
+import { abortableSleep, retryAfterMs, withRetries, type RetryEvent, type RetryPolicy } from '../http/retry';
+import { prepareImport, type ImportLimits, type RejectedEntity } from './batching';
+import type { LinkUpload, MediaFileDto, OcctooEntity, OcctooError, UploadDto } from './types';
 
 /**
  * Occtoo's ingest and media API (occtoo-ingest.md §2-§6). Unlike Occtoo's own SDK it treats

@@ -1,7 +1,7 @@
-import type { MediaAsset } from './bluestone-types';
-import { mapWithConcurrency } from './concurrency';
-import { mediaUniqueIdentifier, type OcctooFile } from './mapping';
-import type { OcctooClient } from './occtoo-client';
+import type { MediaAsset } from '../bluestone/types';
+import { mapWithConcurrency } from '../http/concurrency';
+import { mediaUniqueIdentifier, type OcctooFile } from '../mapping';
+import type { OcctooClient } from './client';
 
 export interface MediaUploadResult {
   /** Occtoo's file per Bluestone asset id. */

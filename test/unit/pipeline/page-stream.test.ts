@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { streamPages, type PageStreamOptions } from '../../src/activities/page-stream';
+import { streamPages, type PageStreamOptions } from '../../../src/pipeline/page-stream';
 
 /** A cursor stream of `pages` pages of 2 items, cursors "1", "2", …; then an empty page (Bluestone's end). */
 function fakeStream(pages: number, timing: { readMs?: number; pushMs?: number; failPushOf?: number } = {}) {

@@ -1,4 +1,4 @@
-import type { OcctooEntity } from './occtoo-types';
+import type { OcctooEntity } from './types';
 
 /**
  * Merges `incoming` into `state` the way Occtoo merges imports: per key, then per

@@ -1,4 +1,4 @@
-import type { Attribute } from './bluestone-types';
+import type { Attribute } from '../bluestone/types';
 
 /**
  * One Bluestone attribute as Occtoo strings (docs/mapping.md, "Attributes"). Occtoo's legacy

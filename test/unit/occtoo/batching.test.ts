@@ -1,10 +1,5 @@
-import {
-  entityBytes,
-  mergeDuplicate,
-  prepareImport,
-  validateEntity,
-} from '../../../src/activities/occtoo-batching';
-import type { OcctooEntity } from '../../../src/activities/occtoo-types';
+import { entityBytes, mergeDuplicate, prepareImport, validateEntity } from '../../../src/occtoo/batching';
+import type { OcctooEntity } from '../../../src/occtoo/types';
 
 const entity = (key: string, ...properties: OcctooEntity['properties']): OcctooEntity => ({
   key,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { PRODUCT_TYPES, type ProductType } from './activities/bluestone-types';
+import { PRODUCT_TYPES, type ProductType } from '../bluestone/types';
 
 /**
  * Service configuration: one zod schema over the environment (and `.env` when present).
@@ -348,7 +348,7 @@ export interface Config {
   };
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format?: 'json' | 'pretty' };
   /**
-   * What every sync (full, incremental, refresh) leaves out; applied in src/activities/sync-filters.ts.
+   * What every sync (full, incremental, refresh) leaves out; applied in src/mapping/filters.ts.
    * Attributes: SYNC_ATTRIBUTES_INCLUDE first (unset = every attribute), then SYNC_ATTRIBUTES_EXCLUDE.
    */
   filters: {

@@ -1,5 +1,5 @@
 import type { AttributeSelection, Config } from '../config';
-import { PRODUCT_TYPES, type Attribute, type Category, type Product } from './bluestone-types';
+import { PRODUCT_TYPES, type Attribute, type Category, type Product } from '../bluestone/types';
 
 /**
  * Sync filters (SYNC_PRODUCT_TYPES, SYNC_ATTRIBUTES_INCLUDE / _EXCLUDE, SYNC_LABELS_EXCLUDE): the

@@ -1,7 +1,7 @@
-import { BluestoneClient } from '../../src/activities/bluestone-client';
-import type { Attribute, Product } from '../../src/activities/bluestone-types';
-import { mapProduct, mediaKeyOf, mediaUniqueIdentifier } from '../../src/activities/mapping';
-import { OcctooClient } from '../../src/activities/occtoo-client';
+import { BluestoneClient } from '../../../src/bluestone/client';
+import type { Attribute, Product } from '../../../src/bluestone/types';
+import { mapProduct, mediaKeyOf, mediaUniqueIdentifier } from '../../../src/mapping';
+import { OcctooClient } from '../../../src/occtoo/client';
 import {
   NO_FILTERS,
   decideProduct,
@@ -9,13 +9,13 @@ import {
   isAttributeSynced,
   withSyncedAttributes,
   type SyncFilters,
-} from '../../src/activities/sync-filters';
-import { createPageProcessor, DEFAULT_PUSH_TUNING } from '../../src/activities/sync-pages';
-import type { Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { testConfig } from '../support/config';
-import { startSims, type Sims } from '../support/sims';
-import { attribute, category, DEFAULT_PASS, product, settings } from './mapping/fixtures';
+} from '../../../src/mapping/filters';
+import { createPageProcessor, DEFAULT_PUSH_TUNING } from '../../../src/pipeline/page-processor';
+import type { Config } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
+import { testConfig } from '../../support/config';
+import { startSims, type Sims } from '../../support/sims';
+import { attribute, category, DEFAULT_PASS, product, settings } from './fixtures';
 
 const filters = (overrides: Partial<SyncFilters> = {}): SyncFilters => ({ ...NO_FILTERS, ...overrides });
 const select = (numbers: string[] = [], groups: string[] = []) => ({ numbers, groups });

@@ -1,40 +1,34 @@
-import type { Category, MediaAsset, Product } from './bluestone-types';
-import type { OcctooEntity } from './occtoo-types';
-import { nonEmpty } from './mapping-attributes';
+import type { Category, MediaAsset, Product } from '../bluestone/types';
+import type { OcctooEntity } from '../occtoo/types';
+import { nonEmpty } from './attributes';
 import {
   mapMediaAsset,
   mediaAssetsOf,
   ownerMediaProperties,
   type MappingSettings,
   type OcctooFile,
-} from './mapping-media';
+} from './media';
 import {
   builtin,
   passProperties,
   plannedAttributes,
   type ContextPass,
   type PlannedProperty,
-} from './mapping-properties';
-import { sanitizeKey } from './mapping-sanitize';
-import { entityTooLarge, isoDate, joinList, metadataString, type SetAside } from './mapping-shared';
+} from './properties';
+import { sanitizeKey } from './sanitize';
+import { entityTooLarge, isoDate, joinList, metadataString, type SetAside } from './shared';
 
 /**
  * The pure Bluestone → Occtoo mapping: one product or category, in one context pass, becomes
  * one Occtoo entity (plus media entities in the default pass). docs/mapping.md is the spec.
  */
 
-export type { ContextPass } from './mapping-properties';
-export type { MappingSettings, MappedMedia, OcctooFile } from './mapping-media';
-export type { SetAside } from './mapping-shared';
-export {
-  MEDIA_BUILTINS,
-  mapMediaAsset,
-  mediaAssetsOf,
-  mediaKeyOf,
-  mediaUniqueIdentifier,
-} from './mapping-media';
-export { occtooThumbnailUrl } from './mapping-media';
-export { sanitizeKey, sanitizePropertyId } from './mapping-sanitize';
+export type { ContextPass } from './properties';
+export type { MappingSettings, MappedMedia, OcctooFile } from './media';
+export type { SetAside } from './shared';
+export { MEDIA_BUILTINS, mapMediaAsset, mediaAssetsOf, mediaKeyOf, mediaUniqueIdentifier } from './media';
+export { occtooThumbnailUrl } from './media';
+export { sanitizeKey, sanitizePropertyId } from './sanitize';
 
 export const PRODUCT_BUILTINS = [
   'Id',
