@@ -1,7 +1,7 @@
 /**
  * Incremental-sync latency benchmark: how long after a Bluestone publish Occtoo holds the new
- * values. The Bluestone simulator's webhooks go to the real gateway (`createApp`, in this process,
- * on a loopback port); the worker runs in its own process (`tsx src/main.ts worker`), as deployed;
+ * values. The Bluestone simulator's webhooks go to the real gateway (`startService` with the
+ * gateway role, in this process, on a loopback port); the worker runs in its own process (`tsx src/main.ts worker`), as deployed;
  * both simulators and a headless Temporal dev server are started here.
  *
  *   npm run bench:incremental -- [--sizes 10,1000] [--rounds N] [--latency-ms L] [--json]
@@ -12,54 +12,44 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { sanitizeKey } from '../src/mapping';
-import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
+import { startService } from '../src/service';
 import {
   incrementalSyncWorkflowId,
   syncCoordinatorWorkflowId,
   type IncrementalSyncResult,
 } from '../src/shared/sync-types';
 import { startSimulators, type Simulators } from '../src/sim/main';
-import { coordinatorStateQuery, fullSync } from '../src/workflows';
+import { fullSync } from '../src/workflows';
+import { coordinatorStateQuery } from '../src/shared/messages';
 import { commandLineOrExit } from '../src/command-line';
-import { spawnTs, type TsChild } from './lib/children';
+import { spawnTs } from './lib/children';
 import { INCREMENTAL_USAGE, parseIncrementalArgs, type IncrementalBenchArgs } from './lib/incremental-args';
-import { summarize, type Summary } from './lib/percentiles';
-import { cpuSecondsOf, descendants } from './lib/proc';
 import { startBenchTemporal, type BenchTemporal } from './lib/temporal-server';
-import { STAGES, stageDurations, syncTimeline, type Marks } from './lib/sync-timeline';
+import { stageDurations, syncTimeline, type Marks } from './lib/sync-timeline';
+import {
+  cpuNow,
+  cpuPerPublish,
+  ms,
+  printReport,
+  summarizeSeries,
+  TARGET,
+  type PublishMeasurement,
+  type SeriesFigures,
+} from './lib/incremental-report';
 
-/** The product's target: a 10-product publish reaches Occtoo within 1 s at the 95th percentile. */
-const TARGET = { size: 10, p95Ms: 1000 };
 /** How often the Occtoo import log is scanned while waiting. */
 const POLL_MS = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ms = (n: number | undefined) => (n === undefined ? '—' : `${Math.round(n)}`);
 
 /** A change that did not reach Occtoo (in time, or with the right value). */
 class CorrectnessFailure extends Error {}
 
 // ---- one publish --------------------------------------------------------------------------
-
-interface PublishMeasurement {
-  size: number;
-  syncId: string;
-  /** Publish call → the import that completed the set (Occtoo's import log time). */
-  latencyMs: number;
-  /** Publish call → this script saw every new value (includes up to one poll interval). */
-  observedMs: number;
-  /** Publish call → the gateway's 200 reached the simulator. */
-  webhookAnsweredMs?: number;
-  /** Occtoo imports of products that held changed ones. */
-  imports: number;
-  stages: Record<string, number | undefined>;
-}
 
 interface Bench {
   opts: IncrementalBenchArgs;
@@ -196,49 +186,6 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): P
 
 // ---- the run ------------------------------------------------------------------------------
 
-interface SeriesFigures {
-  size: number;
-  rounds: number;
-  latencyMs: Summary;
-  observedMs: Summary;
-  webhookAnsweredMs?: Summary;
-  /** Per stage of the path: median and max over the rounds, ms. */
-  stages: Record<string, { p50: number; max: number } | undefined>;
-  samples: { syncId: string; latencyMs: number; imports: number }[];
-  /** CPU seconds per publish over the series (gaps and bookkeeping included), by process. */
-  cpuSecondsPerPublish: CpuFigures;
-}
-
-interface CpuFigures {
-  /** This process: both simulators, the gateway, the measuring loop. */
-  simulatorsAndGateway: number;
-  worker: number;
-  temporalServer: number;
-}
-
-/** CPU seconds used so far by this process, the worker's process tree and the Temporal server's. */
-function cpuNow(worker: TsChild, temporalPid: number): CpuFigures {
-  const tree = (pid: number | undefined) =>
-    pid === undefined
-      ? 0
-      : [pid, ...descendants(pid).map((p) => p.pid)].reduce((sum, p) => sum + (cpuSecondsOf(p) ?? 0), 0);
-  const own = process.cpuUsage();
-  return {
-    simulatorsAndGateway: (own.user + own.system) / 1e6,
-    worker: tree(worker.child.pid),
-    temporalServer: tree(temporalPid),
-  };
-}
-
-function cpuPerPublish(before: CpuFigures, after: CpuFigures, publishes: number): CpuFigures {
-  const per = (k: keyof CpuFigures) => Math.round(((after[k] - before[k]) / publishes) * 1000) / 1000;
-  return {
-    simulatorsAndGateway: per('simulatorsAndGateway'),
-    worker: per('worker'),
-    temporalServer: per('temporalServer'),
-  };
-}
-
 async function main(): Promise<number> {
   const opts = commandLineOrExit(parseIncrementalArgs, INCREMENTAL_USAGE);
   setQuiet(opts.json);
@@ -305,28 +252,18 @@ async function main(): Promise<number> {
   say(`Worker process (tsx src/main.ts worker) polling after ${Date.now() - t} ms`);
 
   // 4. The real gateway, on loopback, and the simulator's webhooks pointed at it.
-  const app = createApp({
-    temporal: temporal.client,
-    config,
+  const gateway = await startService(config, 'gateway', {
     logger: createLogger({ level: 'WARN', format: 'json' }),
+    gateway: { host: '127.0.0.1', port: 0 },
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/bluestone`;
+  cleanups.push(() => gateway.stop());
+  const { webhookUrl } = gateway.gateway!;
   sims.bluestone.webhooks.configure({
     url: webhookUrl,
     secret: config.gateway.webhookSecret,
     secretMode: 'header',
   });
-  say(`Gateway (createApp, in this process) at ${webhookUrl}`);
+  say(`Gateway (startService, in this process) at ${webhookUrl}`);
 
   // 5. The initial full sync.
   t = Date.now();
@@ -411,7 +348,7 @@ async function main(): Promise<number> {
     args: { ...opts, json: undefined },
     setup: {
       worker: 'child process: tsx src/main.ts worker',
-      gateway: 'in-process createApp on 127.0.0.1',
+      gateway: 'in-process startService (gateway role) on 127.0.0.1',
       catalogProducts: opts.products,
       contexts: opts.contexts,
       initialFullSyncMs: fullSyncMs,
@@ -429,77 +366,6 @@ async function main(): Promise<number> {
   };
   console.log(JSON.stringify(figures));
   return 0;
-}
-
-function summarizeSeries(
-  size: number,
-  measured: PublishMeasurement[],
-): Omit<SeriesFigures, 'cpuSecondsPerPublish'> {
-  const answered = measured.map((m) => m.webhookAnsweredMs).filter((v): v is number => v !== undefined);
-  const stages: SeriesFigures['stages'] = {};
-  for (const stage of STAGES) {
-    const values = measured.map((m) => m.stages[stage.name]).filter((v): v is number => v !== undefined);
-    const s = values.length ? summarize(values) : undefined;
-    stages[stage.name] = s && { p50: round1(s.p50), max: round1(s.max) };
-  }
-  const r = (s: Summary): Summary => ({
-    n: s.n,
-    p50: round1(s.p50),
-    p95: round1(s.p95),
-    max: round1(s.max),
-    min: round1(s.min),
-  });
-  return {
-    size,
-    rounds: measured.length,
-    latencyMs: r(summarize(measured.map((m) => m.latencyMs))),
-    observedMs: r(summarize(measured.map((m) => m.observedMs))),
-    webhookAnsweredMs: answered.length ? r(summarize(answered)) : undefined,
-    stages,
-    samples: measured.map((m) => ({ syncId: m.syncId, latencyMs: m.latencyMs, imports: m.imports })),
-  };
-}
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
-function printReport(series: SeriesFigures[], targetMet: boolean | undefined): void {
-  say('');
-  say('Webhook-to-Occtoo latency (publish call → the import that completed the set), ms');
-  say('  size   publishes      p50      p95      max   (webhook answered p50)');
-  for (const s of series) {
-    say(
-      `  ${String(s.size).padStart(5)}   ${String(s.rounds).padStart(9)} ${ms(s.latencyMs.p50).padStart(8)} ${ms(s.latencyMs.p95).padStart(8)} ${ms(s.latencyMs.max).padStart(8)}   (${ms(s.webhookAnsweredMs?.p50)})`,
-    );
-  }
-  say('');
-  say('Where the time goes (Temporal event times and Occtoo import times), p50 / max ms per size');
-  const header = ['  stage'.padEnd(22), ...series.map((s) => `size ${s.size}`.padStart(16))].join('');
-  say(header);
-  for (const stage of STAGES) {
-    say(
-      [
-        `  ${stage.name}`.padEnd(22),
-        ...series.map((s) => {
-          const v = s.stages[stage.name];
-          return (v ? `${ms(v.p50)} / ${ms(v.max)}` : '—').padStart(16);
-        }),
-      ].join('') + `   ${stage.what}`,
-    );
-  }
-  say('');
-  say('CPU seconds per publish (whole series ÷ publishes, gaps included)');
-  for (const s of series) {
-    const c = s.cpuSecondsPerPublish;
-    say(
-      `  size ${String(s.size).padStart(5)}: simulators + gateway ${c.simulatorsAndGateway.toFixed(3)}, worker ${c.worker.toFixed(3)}, Temporal server ${c.temporalServer.toFixed(3)}`,
-    );
-  }
-  say('');
-  say(
-    targetMet === undefined
-      ? `Target (p95 ≤ ${TARGET.p95Ms} ms for ${TARGET.size} products): not measured (add ${TARGET.size} to --sizes)`
-      : `Target (p95 ≤ ${TARGET.p95Ms} ms for ${TARGET.size} products): ${targetMet ? 'met' : 'MISSED'}`,
-  );
 }
 
 // ---- entry ---------------------------------------------------------------------------------

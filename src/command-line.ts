@@ -1,25 +1,42 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError, EXIT } from './cli/errors';
 
 /**
- * Command-line parsing shared by the simulators, the demo and the benchmarks: node's strict
- * `parseArgs` (a misspelled option is an error, not ignored), errors that say what to fix.
+ * Command-line parsing shared by the CLI, the simulators, the demo and the benchmarks: node's
+ * strict `parseArgs` (a misspelled option is an error, not ignored), errors that say what to fix.
  */
-export class UsageError extends Error {
-  override name = 'UsageError';
+
+/** A wrong command line: exits 2 (EXIT.usage) with what to fix. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'UsageError';
+  }
 }
 
-export function parseOptions(
-  argv: string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-): Record<string, string | boolean | undefined> {
+export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+export interface ParsedCommandLine {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Node's strict parseArgs; what it objects to becomes a UsageError, worded by `explain`. */
+export function parseStrict(
+  argv: readonly string[],
+  options: OptionSpecs,
+  { allowPositionals = false, explain = (message: string) => message } = {},
+): ParsedCommandLine {
   try {
-    return parseArgs({ args: argv, options, strict: true }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    const parsed = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+    return { values: parsed.values as ParsedCommandLine['values'], positionals: parsed.positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(explain((err as Error).message));
   }
+}
+
+export function parseOptions(argv: string[], options: OptionSpecs): ParsedCommandLine['values'] {
+  return parseStrict(argv, options).values;
 }
 
 /** `--name` as a whole number within [min, max], or `fallback` when absent. */
@@ -48,11 +65,11 @@ export function commandLineOrExit<T>(parse: (argv: string[]) => T | 'help', usag
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\n\n${usage}`);
-    process.exit(2);
+    process.exit(err.exitCode);
   }
   if (parsed === 'help') {
     console.log(usage);
-    process.exit(0);
+    process.exit(EXIT.ok);
   }
   return parsed;
 }

@@ -9,9 +9,10 @@
  * environment and prints one line `BASELINE_RESULT {json}`, so that the benchmark can run it in
  * its own process, as it runs the worker.
  */
-import { createClients } from '../../src/activities';
+import { createClients } from '../../src/service';
 import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE } from '../../src/bluestone/client';
-import { streamPages } from '../../src/pipeline/page-stream';
+import { numberedPageReader, streamPages } from '../../src/pipeline/page-stream';
+import type { Category } from '../../src/bluestone/types';
 import {
   createPageProcessor,
   DEFAULT_PUSH_TUNING,
@@ -69,15 +70,9 @@ export async function runBaselineSync(config: Config, logger: Logger): Promise<B
       await streamPages({
         maxPages: Number.POSITIVE_INFINITY,
         readAhead: config.sync.readAheadPages,
-        readPage: async (cursor) => {
-          const pageNo = cursor === undefined ? 0 : Number(cursor);
-          const page = await clients.bluestone.categoryScanPage(pass.context, {
-            pageNo,
-            itemsOnPage: CATEGORY_PAGE_SIZE,
-          });
-          const more = (pageNo + 1) * CATEGORY_PAGE_SIZE < page.totalCount && page.results.length > 0;
-          return { items: page.results, nextCursor: more ? String(pageNo + 1) : undefined };
-        },
+        readPage: numberedPageReader<Category>(CATEGORY_PAGE_SIZE, (page) =>
+          clients.bluestone.categoryScanPage(pass.context, page),
+        ),
         processPage: (items) => pages.processCategories(pass, items),
         onCommitted: commit,
       });

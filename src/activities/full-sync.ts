@@ -5,6 +5,7 @@ import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
 import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
 import type { OcctooClient } from '../occtoo/client';
 import { runChunk } from '../pipeline/chunk';
+import { numberedPageReader } from '../pipeline/page-stream';
 import type { Category, Product } from '../bluestone/types';
 import { createPageProcessor, type PushTuning } from '../pipeline/page-processor';
 
@@ -58,16 +59,9 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
         cursor: input.cursor,
         maxPages: input.maxPages,
         readAhead: config.sync.readAheadPages,
-        readPage: async (cursor, signal) => {
-          const pageNo = cursor === undefined ? 0 : Number(cursor);
-          const page = await bluestone.categoryScanPage(
-            input.pass.context,
-            { pageNo, itemsOnPage: CATEGORY_PAGE_SIZE },
-            { signal },
-          );
-          const more = (pageNo + 1) * CATEGORY_PAGE_SIZE < page.totalCount && page.results.length > 0;
-          return { items: page.results, nextCursor: more ? String(pageNo + 1) : undefined };
-        },
+        readPage: numberedPageReader(CATEGORY_PAGE_SIZE, (page, signal) =>
+          bluestone.categoryScanPage(input.pass.context, page, { signal }),
+        ),
         processPage: (items, signal) => pages.processCategories(input.pass, items, signal),
       });
     },

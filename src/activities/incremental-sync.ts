@@ -12,6 +12,7 @@ import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
 import { DIFFERENCES_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
 import type { Category, Difference } from '../bluestone/types';
 import { runChunk } from '../pipeline/chunk';
+import { numberedPageReader } from '../pipeline/page-stream';
 import { mapWithConcurrency } from '../http/concurrency';
 import {
   deleteEntity,
@@ -168,17 +169,9 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
         cursor: input.cursor,
         maxPages: input.maxPages,
         readAhead: config.sync.readAheadPages,
-        readPage: async (cursor, signal) => {
-          const pageNo = cursor === undefined ? 0 : Number(cursor);
-          const diffs = await bluestone.differencesPage(
-            input.syncId,
-            input.source,
-            { pageNo, itemsOnPage: DIFFERENCES_PAGE_SIZE },
-            { signal },
-          );
-          // Bare-array pages: only an empty page ends the list.
-          return { items: diffs, nextCursor: String(pageNo + 1) };
-        },
+        readPage: numberedPageReader(DIFFERENCES_PAGE_SIZE, (page, signal) =>
+          bluestone.differencesPage(input.syncId, input.source, page, { signal }),
+        ),
         processPage: (diffs, signal) =>
           input.source === 'products'
             ? applyProductDifferences(input.pass, diffs, signal)

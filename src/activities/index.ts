@@ -1,15 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { BluestoneClient } from '../bluestone/client';
+import type { BluestoneClient } from '../bluestone/client';
 import { createFullSyncActivities } from './full-sync';
 import { createHealthActivities } from './health';
 import { createIncrementalSyncActivities } from './incremental-sync';
 import { createRefreshActivities } from './refresh';
 import { createSetupActivities } from './setup';
-import { OcctooClient } from '../occtoo/client';
+import type { OcctooClient } from '../occtoo/client';
 import type { PushTuning } from '../pipeline/page-processor';
-import { activityAwareLogger, recordRetry } from '../telemetry';
+import { activityAwareLogger } from '../telemetry';
 
 /** What activities receive: their clients, config and logger (tests pass real or simulated ones). */
 export interface ActivityDeps {
@@ -35,32 +35,3 @@ export function createActivities(input: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-/** The API clients a worker uses, built from configuration. */
-export function createClients(
-  config: Config,
-  baseLogger: Logger,
-): Pick<ActivityDeps, 'bluestone' | 'occtoo'> {
-  // Retries happen inside activities: their log lines name the workflow too.
-  const logger = activityAwareLogger(baseLogger);
-  return {
-    bluestone: new BluestoneClient({
-      baseUrl: config.bluestone.apiUrl,
-      apiKey: config.bluestone.apiKey,
-      onRetry: (e) => {
-        recordRetry('bluestone', e.reason);
-        logger.warn('Retrying Bluestone call', { ...e });
-      },
-    }),
-    occtoo: new OcctooClient({
-      baseUrl: config.occtoo.ingestUrl,
-      dataProviderId: config.occtoo.dataProviderId,
-      dataProviderSecret: config.occtoo.dataProviderSecret,
-      maxBatchEntities: config.occtoo.batchSize,
-      onRetry: (e) => {
-        recordRetry('occtoo', e.reason);
-        logger.warn('Retrying Occtoo call', { ...e });
-      },
-    }),
-  };
-}

@@ -11,6 +11,7 @@ import {
 import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
 import type { BluestoneClient } from '../bluestone/client';
 import { mapWithConcurrency } from '../http/concurrency';
+import { fullSync } from '../workflows/full-sync';
 
 export interface RefreshDeps {
   config: Config;
@@ -59,7 +60,7 @@ export function createRefreshActivities(deps: RefreshDeps) {
 
   /** Start time of the newest completed full sync of every source and context, if any. */
   async function lastCompleteFullSyncStart(client: Client): Promise<number | undefined> {
-    const query = `WorkflowType = 'fullSync' AND ExecutionStatus = 'Completed' AND TaskQueue = '${taskQueue}'`;
+    const query = `WorkflowType = '${fullSync.name}' AND ExecutionStatus = 'Completed' AND TaskQueue = '${taskQueue}'`;
     for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
       const result = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as
         FullSyncResult | undefined;

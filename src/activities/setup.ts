@@ -3,8 +3,7 @@ import type { Logger } from '../logger';
 import type { SetupResult } from '../shared/sync-types';
 import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
 import type { BluestoneClient } from '../bluestone/client';
-import type { AttributeDefinition, RelationDefinition } from '../bluestone/types';
-import { sanitizeKey } from '../mapping';
+import { attributeEntity, relationEntity } from '../mapping/setup-entities';
 import { mergeEntity } from '../occtoo/merge';
 import type { OcctooClient } from '../occtoo/client';
 import type { OcctooEntity } from '../occtoo/types';
@@ -81,52 +80,4 @@ export function createSetupActivities(deps: SetupDeps) {
       }
     },
   };
-}
-
-type Prop = [id: string, value: string | number | boolean | undefined, localized: boolean];
-
-function entity(key: string, props: Prop[], language: string, isDefault: boolean): OcctooEntity {
-  return {
-    key: sanitizeKey(key),
-    properties: props
-      .filter(([, value, localized]) => value !== undefined && value !== '' && (isDefault || localized))
-      .map(([id, value, localized]) => ({ id, value: String(value), ...(localized ? { language } : {}) })),
-  };
-}
-
-function attributeEntity(a: AttributeDefinition, language: string, isDefault: boolean): OcctooEntity {
-  return entity(
-    `attribute-${a.id}`,
-    [
-      ['Kind', 'attribute', false],
-      ['Id', a.id, false],
-      ['Number', a.number, false],
-      ['Name', a.name, true],
-      ['DataType', a.dataType, false],
-      ['Unit', a.unit, false],
-      ['GroupId', a.groupId, false],
-      ['GroupNumber', a.groupNumber, false],
-      ['GroupName', a.groupName, true],
-      ['Description', a.description, true],
-      ['IsCompound', a.isCompound, false],
-    ],
-    language,
-    isDefault,
-  );
-}
-
-function relationEntity(r: RelationDefinition, language: string, isDefault: boolean): OcctooEntity {
-  return entity(
-    `relation-${r.id}`,
-    [
-      ['Kind', 'relation', false],
-      ['Id', r.id, false],
-      ['Number', r.number, false],
-      ['Name', r.name, true],
-      ['ReverseName', r.reverseName, true],
-      ['Order', r.order, false],
-    ],
-    language,
-    isDefault,
-  );
 }

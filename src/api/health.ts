@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
+import { healthCheck } from '../workflows/health-check';
 
 /**
  * `GET /health`: whether the gateway reaches Temporal (200) or not (503). `?deep=true` also
@@ -30,7 +31,7 @@ export function healthRouter(deps: { temporal: Client; config: Config }): Router
     }
     if (body.status === 'ok' && req.query.deep === 'true') {
       try {
-        body.worker = await temporal.workflow.execute('healthCheck', {
+        body.worker = await temporal.workflow.execute(healthCheck, {
           taskQueue: config.temporal.taskQueue,
           workflowId: `health-check-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
           workflowExecutionTimeout: '10 seconds',

@@ -1,35 +1,39 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { isAxiosError, type AxiosError, type AxiosInstance, type Method } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { ApiError, FailureType } from '../http/api-error';
+import { mapWithConcurrency } from '../http/concurrency';
+import { withRetries, type RetryEvent, type RetryPolicy } from '../http/retry';
+import { configError, formatPath, invalid, toBluestoneError, type RequestSpec } from './errors';
+import {
+  attributeDefinitionSchema,
+  categorySchema,
+  contextSchema,
+  cursorPage,
+  differenceSchema,
+  paginated,
+  productSchema,
+  relationDefinitionSchema,
+  resultsOf,
+  syncSchema,
+} from './schemas';
 import type {
-  Attribute,
   AttributeDefinition,
   Category,
   ContextInfo,
   CursorPage,
   DiffEntityType,
   Difference,
-  MediaAsset,
   Paginated,
   Product,
+  ProductFilter,
   RelationDefinition,
   SyncInfo,
 } from './types';
-import { isTransient, retryAfterMs, withRetries, type RetryEvent, type RetryPolicy } from '../http/retry';
 
 /**
- * Client for Bluestone's Public API (bluestone-papi.md). A tolerant reader: unknown fields
- * are dropped, missing collections read as [], numbers in string fields become strings, an
- * unknown attribute dataType is kept as is. What we cannot do without (an id, a results
- * array) fails as InvalidResponse, naming the endpoint and the field.
- *
- * Errors: 400 → BluestoneBadRequest, 401/403 → BluestoneForbidden, 404 → BluestoneNotFound
- * (all final); network errors, 408, 429 and 5xx are retried with backoff (Retry-After wins
- * when sent) and, once retries are spent, end as BluestoneUnavailable (retryable).
- * InvalidResponse is marked retryable: its usual cause is a proxy's error page or a cut-off
- * body, and the workflow's retry policy bounds it.
+ * Client for Bluestone's Public API (bluestone-papi.md): requests, paging and retries. The
+ * responses are read by the tolerant schemas (./schemas), failures shaped by ./errors.
  */
 
 export interface BluestoneClientOptions {
@@ -42,7 +46,7 @@ export interface BluestoneClientOptions {
   onRetry?: (event: RetryEvent & { endpoint: string }) => void;
   /** Keep-alive sockets per host; default 16. */
   maxSockets?: number;
-  /** Parallel by-ids/by-numbers chunk requests; default 4. */
+  /** Parallel by-ids chunk requests; default 4. */
   chunkConcurrency?: number;
 }
 
@@ -57,30 +61,6 @@ export interface PageRequest {
   itemsOnPage: number;
 }
 
-/** `FilteringCriteriaRequest` (§7.2): keys are ANDed. */
-export interface ProductFilter {
-  ids?: string[];
-  names?: string[];
-  numbers?: string[];
-  labels?: string[];
-  categories?: string[];
-  attributes?: string[];
-  attributeFilters?: { number: string; value: string }[];
-  relations?: string[];
-  productTypes?: string[];
-  bundles?: string[];
-}
-
-/** One page of the product cursor, with the cursor that produced it and the one after. */
-export interface ProductCursorPage {
-  /** The cursor sent for this page (undefined: from the start). */
-  cursor: string | undefined;
-  /** Send it to continue; null when PAPI says the stream is over. */
-  nextCursor: string | null;
-  products: Product[];
-}
-
-export const PRODUCTS_LIST_MAX_PAGE = 50;
 export const PRODUCTS_CURSOR_MAX_LIMIT = 100;
 export const PRODUCTS_BATCH_MAX = 100;
 /** What the syncs read per page: products per cursor page (the API's maximum), categories per scan page, differences per page. */
@@ -89,212 +69,6 @@ export const CATEGORY_PAGE_SIZE = 100;
 export const DIFFERENCES_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGES = 100_000;
-
-// ---------------------------------------------------------------------------------------
-// Tolerant schemas. z.object strips unknown keys; `list` turns a missing array into [].
-
-const str = z.union([z.string(), z.number(), z.boolean()]).transform(String);
-const optStr = z
-  .union([z.string(), z.number(), z.boolean()])
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? undefined : String(v)));
-const optBool = z
-  .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
-  .nullish()
-  .transform((v) => v ?? undefined);
-const epoch = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
-const optEpoch = epoch.nullish().transform((v) => v ?? undefined);
-const optNum = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^-?\d+(\.\d+)?$/)
-      .transform(Number),
-  ])
-  .nullish()
-  .transform((v) => v ?? undefined);
-const list = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item)
-    .nullish()
-    .transform((v): z.output<T>[] => v ?? []);
-/** Attribute values are strings on PAPI; anything else that sneaks in is turned into one. */
-const values = z
-  .array(z.unknown())
-  .nullish()
-  .transform((v) =>
-    (v ?? [])
-      .filter((x) => x !== null && x !== undefined)
-      .map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))),
-  );
-const looseText = z
-  .unknown()
-  .optional()
-  .transform((v) =>
-    v === null || v === undefined ? undefined : typeof v === 'object' ? JSON.stringify(v) : String(v),
-  );
-
-const columnValue = z.object({ id: str, name: optStr, value: optStr });
-const attributeSchema: z.ZodType<Attribute> = z.object({
-  id: str,
-  name: optStr,
-  number: optStr,
-  unit: optStr,
-  groupName: optStr,
-  groupNumber: optStr,
-  dataType: optStr,
-  isCompound: optBool,
-  valueType: optStr,
-  definingAttribute: optBool,
-  contentType: optStr,
-  values,
-  select: list(z.object({ id: str, number: optStr, value: optStr, metadata: looseText })),
-  dictionary: list(z.object({ id: str, number: optStr, value: optStr })),
-  column: list(columnValue),
-  matrix: list(z.object({ id: str, name: optStr, rows: list(columnValue) })),
-});
-
-const mediaSchema: z.ZodType<MediaAsset> = z.object({
-  id: str,
-  number: optStr,
-  name: optStr,
-  description: optStr,
-  fileName: optStr,
-  contentType: optStr,
-  downloadUri: optStr,
-  previewUri: optStr,
-  labels: list(str),
-  createdAt: optEpoch,
-  updatedAt: optEpoch,
-  attributes: list(attributeSchema),
-});
-
-const metadataEntry = z.object({ id: str, value: z.unknown() });
-
-const productSchema: z.ZodType<Product> = z.object({
-  id: str,
-  type: str,
-  name: optStr,
-  number: optStr,
-  description: optStr,
-  attributes: list(attributeSchema),
-  media: list(mediaSchema),
-  labels: list(str),
-  categories: list(str),
-  relations: list(
-    z.object({ id: str, name: optStr, number: optStr, productId: str, reverse: optBool, direction: optStr }),
-  ),
-  metadata: list(metadataEntry),
-  bundles: list(z.object({ productId: str, quantity: optNum })),
-  variants: list(str),
-  variantParentId: optStr,
-  lastUpdate: optEpoch,
-  createDate: optEpoch,
-  relatedProductsRelationSortingOrderSource: optStr,
-  publishInfoId: optStr,
-  contextId: optStr,
-});
-
-const categorySchema: z.ZodType<Category> = z.object({
-  id: str,
-  parentId: optStr,
-  order: optNum,
-  name: optStr,
-  number: optStr,
-  description: optStr,
-  media: list(mediaSchema),
-  attributes: list(attributeSchema),
-  metaData: list(metadataEntry),
-  subCategories: list(z.lazy(() => categorySchema)),
-});
-
-const attributeDefinitionSchema: z.ZodType<AttributeDefinition> = z.object({
-  id: str,
-  name: optStr,
-  number: optStr,
-  unit: optStr,
-  dataType: optStr,
-  groupId: optStr,
-  groupName: optStr,
-  groupNumber: optStr,
-  order: optNum,
-  sortingOrder: optNum,
-  groupOrder: optNum,
-  isCompound: optBool,
-  description: optStr,
-});
-
-const relationDefinitionSchema: z.ZodType<RelationDefinition> = z.object({
-  id: str,
-  number: optStr,
-  name: optStr,
-  reverseName: optStr,
-  order: optNum,
-});
-
-const contextSchema: z.ZodType<ContextInfo> = z.object({ context: str, contextName: optStr });
-
-const syncSchema: z.ZodType<SyncInfo> = z.object({
-  id: str,
-  state: optStr,
-  createdAt: epoch,
-  disposedAt: optEpoch,
-  cleanedAt: optEpoch,
-  contextId: optStr,
-  contextName: optStr,
-});
-
-const differenceSchema: z.ZodType<Difference> = z.object({ id: str, diffType: str });
-
-const paginated = <T>(item: z.ZodType<T>): z.ZodType<Paginated<T>> =>
-  z.object({ totalCount: z.number().int().nonnegative(), results: z.array(item) });
-const resultsOf = <T>(item: z.ZodType<T>) => z.object({ results: z.array(item) }).transform((r) => r.results);
-const cursorPage: z.ZodType<CursorPage<Product>> = z.object({
-  nextCursor: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? null),
-  results: z.array(productSchema),
-});
-
-/** Reads one product as the client does (tolerant reader); for callers holding raw PAPI JSON. */
-export function readProduct(raw: unknown): Product {
-  return productSchema.parse(raw);
-}
-
-/** Reads one category as the client does (tolerant reader). */
-export function readCategory(raw: unknown): Category {
-  return categorySchema.parse(raw);
-}
-
-// ---------------------------------------------------------------------------------------
-
-interface RequestSpec {
-  /** For messages and retry events, e.g. `POST /products/by-ids`. */
-  endpoint: string;
-  method: Method;
-  path: string;
-  context?: string;
-  params?: Record<string, string | number | boolean | undefined>;
-  data?: unknown;
-  /** What a 404 means here, e.g. `product "abc"`. */
-  entity?: string;
-  /** Health checks answer at once: no retries. */
-  noRetry?: boolean;
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>(
-    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
-    '',
-  );
-}
-
-function headerText(err: AxiosError, name: string): string | undefined {
-  const v = err.response?.headers?.[name];
-  return v === undefined || v === null ? undefined : String(v);
-}
 
 export class BluestoneClient {
   private readonly http: AxiosInstance;
@@ -368,8 +142,12 @@ export class BluestoneClient {
   }
 
   /** Any number of ids, in chunks of 100; unknown ids are simply absent from the result. */
-  getProductsByIds(ids: string[], context: string, opts: CallOptions = {}): Promise<Product[]> {
-    return this.inChunks(ids, (chunk) =>
+  async getProductsByIds(ids: string[], context: string, opts: CallOptions = {}): Promise<Product[]> {
+    const unique = [...new Set(ids)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += PRODUCTS_BATCH_MAX)
+      chunks.push(unique.slice(i, i + PRODUCTS_BATCH_MAX));
+    const pages = await mapWithConcurrency(chunks, this.options.chunkConcurrency ?? 4, (chunk) =>
       this.request(
         {
           endpoint: 'POST /products/by-ids',
@@ -382,23 +160,7 @@ export class BluestoneClient {
         opts,
       ),
     );
-  }
-
-  /** Any number of numbers, in chunks of 100; unknown numbers are simply absent. */
-  getProductsByNumbers(numbers: string[], context: string, opts: CallOptions = {}): Promise<Product[]> {
-    return this.inChunks(numbers, (chunk) =>
-      this.request(
-        {
-          endpoint: 'POST /products/by-numbers',
-          method: 'POST',
-          path: '/products/by-numbers',
-          context,
-          data: { numbers: chunk },
-        },
-        resultsOf(productSchema),
-        opts,
-      ),
-    );
+    return pages.flat();
   }
 
   /** `itemsOnPage` at most 50 (PAPI answers 400 above). */
@@ -465,15 +227,6 @@ export class BluestoneClient {
     );
   }
 
-  /** Root categories (the catalogs). */
-  listCatalogsPage(context: string, page: PageRequest, opts: CallOptions = {}): Promise<Paginated<Category>> {
-    return this.request(
-      { endpoint: 'GET /categories', method: 'GET', path: '/categories', context, params: { ...page } },
-      paginated(categorySchema),
-      opts,
-    );
-  }
-
   /** A category with its subCategories, `deep` levels down (PAPI's default is 10). */
   getCategory(id: string, context: string, deep?: number, opts: CallOptions = {}): Promise<Category> {
     return this.request(
@@ -486,31 +239,6 @@ export class BluestoneClient {
         entity: `category "${id}"`,
       },
       categorySchema,
-      opts,
-    );
-  }
-
-  categoryProductsPage(
-    categoryId: string,
-    context: string,
-    page: PageRequest & { subCategories?: boolean; labels?: string[] },
-    opts: CallOptions = {},
-  ): Promise<Paginated<Product>> {
-    return this.request(
-      {
-        endpoint: 'GET /categories/{id}/products',
-        method: 'GET',
-        path: `/categories/${encodeURIComponent(categoryId)}/products`,
-        context,
-        params: {
-          pageNo: page.pageNo,
-          itemsOnPage: page.itemsOnPage,
-          subCategories: page.subCategories,
-          labels: page.labels?.length ? page.labels.join(';') : undefined,
-        },
-        entity: `category "${categoryId}"`,
-      },
-      paginated(productSchema),
       opts,
     );
   }
@@ -593,35 +321,6 @@ export class BluestoneClient {
   // ----- iteration helpers ----------------------------------------------------------------
 
   /**
-   * Every product of a context through the cursor, one page at a time. Ends on an empty
-   * page or a null nextCursor. Resuming from a saved cursor PAPI no longer knows restarts
-   * from the first product, silently (§4.2): callers must tolerate seeing products again.
-   */
-  async *iterateProducts(
-    context: string,
-    options: { cursor?: string; limit?: number; signal?: AbortSignal } = {},
-  ): AsyncGenerator<ProductCursorPage> {
-    let cursor = options.cursor;
-    for (let n = 0; n < MAX_PAGES; n++) {
-      const page = await this.productCursorPage(context, cursor, options.limit ?? PRODUCTS_CURSOR_MAX_LIMIT, {
-        signal: options.signal,
-      });
-      if (page.results.length === 0) return;
-      yield { cursor, nextCursor: page.nextCursor, products: page.results };
-      if (page.nextCursor === null) return;
-      if (page.nextCursor === cursor) {
-        throw invalid(
-          'POST /products/cursor/all',
-          'nextCursor',
-          'is the cursor just sent: the stream would never end',
-        );
-      }
-      cursor = page.nextCursor;
-    }
-    throw invalid('POST /products/cursor/all', 'nextCursor', `still set after ${MAX_PAGES} pages`);
-  }
-
-  /**
    * Pages of a page-based endpoint. With `{totalCount, results}` it stops once totalCount
    * items arrived; with a bare array only on an empty page, because PAPI may serve fewer
    * items than asked for without saying so, and a short page would end the listing early.
@@ -655,34 +354,11 @@ export class BluestoneClient {
     return syncs.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Every category of every catalog, flat (via `/categories/scan`). */
-  async allCategories(context: string, opts: CallOptions = {}): Promise<Category[]> {
-    return collect(this.iteratePages((page) => this.categoryScanPage(context, page, opts)));
-  }
-
   async allAttributes(context: string, opts: CallOptions = {}): Promise<AttributeDefinition[]> {
     return collect(this.iteratePages((page) => this.listAttributes(context, page, opts)));
   }
 
   // ----- plumbing -------------------------------------------------------------------------
-
-  private async inChunks(keys: string[], fetch: (chunk: string[]) => Promise<Product[]>): Promise<Product[]> {
-    const unique = [...new Set(keys)];
-    const chunks: string[][] = [];
-    for (let i = 0; i < unique.length; i += PRODUCTS_BATCH_MAX)
-      chunks.push(unique.slice(i, i + PRODUCTS_BATCH_MAX));
-    const results: Product[][] = new Array(chunks.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const i = next++;
-        results[i] = await fetch(chunks[i]);
-      }
-    };
-    const workers = Math.min(this.options.chunkConcurrency ?? 4, chunks.length);
-    await Promise.all(Array.from({ length: workers }, worker));
-    return results.flat();
-  }
 
   private async request<T>(spec: RequestSpec, schema: z.ZodType<T>, opts: CallOptions): Promise<T> {
     let data: unknown;
@@ -721,62 +397,4 @@ async function collect<T>(pages: AsyncGenerator<T[]>): Promise<T[]> {
   const out: T[] = [];
   for await (const page of pages) out.push(...page);
   return out;
-}
-
-function configError(message: string): ApiError {
-  return new ApiError({ type: FailureType.ConfigurationError, message, retryable: false });
-}
-
-function invalid(endpoint: string, field: string, problem: string): ApiError {
-  return new ApiError({
-    type: FailureType.InvalidResponse,
-    message: `Bluestone ${endpoint} returned an unexpected response: ${field}: ${problem}`,
-    retryable: true,
-  });
-}
-
-/** Maps a failed request (after retries) to a typed ApiError; cancellations pass through. */
-function toBluestoneError(err: unknown, spec: RequestSpec): unknown {
-  if (!isAxiosError(err) || axios.isCancel(err)) return err;
-  const status = err.response?.status;
-  const requestId = headerText(err, 'x-request-tracker');
-  const body = (err.response?.data ?? {}) as { message?: unknown; entityId?: unknown };
-  const serverMessage = typeof body.message === 'string' ? body.message : undefined;
-  const where = `${spec.endpoint}${spec.context ? ` (context "${spec.context}")` : ''}`;
-  const base = { status, requestId, cause: err };
-  if (status === undefined || isTransient(err)) {
-    return new ApiError({
-      ...base,
-      type: FailureType.BluestoneUnavailable,
-      message: `Bluestone ${where} is unavailable: ${status ?? err.code ?? err.message}${serverMessage ? ` ${serverMessage}` : ''}`,
-      retryable: true,
-      retryAfterMs: retryAfterMs(err),
-    });
-  }
-  if (status === 401 || status === 403) {
-    return new ApiError({
-      ...base,
-      type: FailureType.BluestoneForbidden,
-      message: `Bluestone refused the API key on ${where} (${status} ${serverMessage ?? 'Forbidden'}): check BLUESTONE_API_KEY`,
-      retryable: false,
-    });
-  }
-  if (status === 404) {
-    const entityId = typeof body.entityId === 'string' ? body.entityId : spec.context;
-    let message: string;
-    if (serverMessage === 'Given context not found.') {
-      message = `Bluestone has no context "${entityId}" (${spec.endpoint}: "Given context not found."): check the configured contexts against GET /contexts`;
-    } else if (serverMessage?.startsWith('No publishes available')) {
-      message = `Bluestone context "${entityId}" has nothing published (${spec.endpoint}: "No publishes available for given context."): run a papi-sync for it in Bluestone or stop syncing it`;
-    } else {
-      message = `Bluestone has no ${spec.entity ?? 'such entity'} on ${where}${serverMessage ? `: ${serverMessage}` : ''}`;
-    }
-    return new ApiError({ ...base, type: FailureType.BluestoneNotFound, message, retryable: false });
-  }
-  return new ApiError({
-    ...base,
-    type: FailureType.BluestoneBadRequest,
-    message: `Bluestone rejected ${where} (${status}${serverMessage ? ` ${serverMessage}` : ''})`,
-    retryable: false,
-  });
 }

@@ -196,6 +196,20 @@ export interface CursorPage<T> {
   results: T[];
 }
 
+/** `FilteringCriteriaRequest` (§7.2): keys are ANDed. */
+export interface ProductFilter {
+  ids?: string[];
+  names?: string[];
+  numbers?: string[];
+  labels?: string[];
+  categories?: string[];
+  attributes?: string[];
+  attributeFilters?: { number: string; value: string }[];
+  relations?: string[];
+  productTypes?: string[];
+  bundles?: string[];
+}
+
 export interface Paginated<T> {
   totalCount: number;
   results: T[];

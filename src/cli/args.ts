@@ -1,15 +1,7 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors';
+import { parseStrict, UsageError, type OptionSpecs, type ParsedCommandLine } from '../command-line';
 
 /** The CLI's name, as installed (`npm run cli -- ...` runs the same thing). */
 export const PROGRAM = 'bluestone-occtoo-sync';
-
-export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
-
-export interface ParsedCommand {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: OptionSpecs = {
@@ -33,21 +25,18 @@ export function parseCommand(
   argv: readonly string[],
   options: OptionSpecs,
   positionals: { names: readonly string[]; required: number },
-): ParsedCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { ...GLOBAL_OPTIONS, ...options },
+): ParsedCommandLine {
+  const parsed = parseStrict(
+    argv,
+    { ...GLOBAL_OPTIONS, ...options },
+    {
       allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    // Node's messages run on about quoting; the first sentence says what is wrong.
-    const first = (err as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
-    throw new UsageError(`${first} (see ${PROGRAM} ${command} --help)`);
-  }
-  const values = parsed.values as ParsedCommand['values'];
+      // Node's messages run on about quoting; the first sentence says what is wrong.
+      explain: (message) =>
+        `${message.split(/\.\s/)[0].replace(/\.$/, '')} (see ${PROGRAM} ${command} --help)`,
+    },
+  );
+  const { values } = parsed;
   if (values.help) return { values, positionals: parsed.positionals };
   if (parsed.positionals.length < positionals.required) {
     const missing = positionals.names[parsed.positionals.length];

@@ -1,8 +1,8 @@
-import type { OptionSpecs, ParsedCommand } from './args';
+import type { OptionSpecs, ParsedCommandLine } from '../command-line';
 import type { Output } from './output';
 import type { Session } from './session';
 
-export interface CommandInput extends ParsedCommand {
+export interface CommandInput extends ParsedCommandLine {
   out: Output;
   /** The configuration and a Temporal connection, opened on first use and closed by main. */
   session(): Promise<Session>;

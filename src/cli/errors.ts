@@ -24,11 +24,3 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
-
-/** A wrong command line: the message, then a pointer to the usage. */
-export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, EXIT.usage);
-    this.name = 'UsageError';
-  }
-}

@@ -2,7 +2,8 @@ import type { FullSyncProgress, SetAsideEntity } from '../shared/sync-types';
 
 /** Text layout shared by the commands. */
 
-const fmt = (n: number | undefined) => (n ?? 0).toLocaleString('en-US');
+/** A count as people read it: 12,345 (an absent count reads as 0). */
+export const formatCount = (n: number | undefined) => (n ?? 0).toLocaleString('en-US');
 
 /** Columns padded to their widest cell; numbers (after the first column) right-aligned. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
@@ -24,7 +25,7 @@ export function setAsideLines(entries: readonly SetAsideEntity[], total: number,
   if (total === 0) return [];
   const more = total > entries.length ? ` (the first ${entries.length} listed)` : '';
   return [
-    `Set aside: ${fmt(total)}${more}`,
+    `Set aside: ${formatCount(total)}${more}`,
     ...entries.map((s) => `${indent}${s.source} ${s.id}${s.context ? ` (${s.context})` : ''}: ${s.reason}`),
   ];
 }
@@ -39,11 +40,11 @@ export function fullSyncSummary(progress: FullSyncProgress): string[] {
       rows.push([
         `${c.context} (${c.language})`,
         source,
-        fmt(s.read),
-        fmt(s.sent),
-        fmt(s.filtered),
-        fmt(s.setAside),
-        fmt(s.mediaUploaded),
+        formatCount(s.read),
+        formatCount(s.sent),
+        formatCount(s.filtered),
+        formatCount(s.setAside),
+        formatCount(s.mediaUploaded),
       ]);
     }
   }

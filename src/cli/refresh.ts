@@ -1,4 +1,5 @@
-import type { RefreshSyncsResult } from '../workflows/refresh-syncs';
+import type { RefreshSyncsResult } from '../shared/sync-types';
+import { refreshSyncs } from '../workflows/refresh-syncs';
 import { parseDays } from './args';
 import type { Command } from './command';
 import { EXIT } from './errors';
@@ -22,7 +23,7 @@ export const refreshCommand: Command = {
     const { client, config } = await session();
     const days = requested ?? config.sync.lookbackDays;
     const started = await startOnce(client, config, {
-      type: 'refreshSyncs',
+      workflow: refreshSyncs,
       idPrefix: 'refresh-syncs-manual',
       kind: 'refresh',
       args: [{ days }],

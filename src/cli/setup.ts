@@ -1,4 +1,5 @@
 import type { SetupResult } from '../shared/sync-types';
+import { setupSync } from '../workflows/setup-sync';
 import type { Command } from './command';
 import { EXIT } from './errors';
 import { announce, outcome, startOnce } from './start';
@@ -14,7 +15,7 @@ export const setupCommand: Command = {
   async run({ values, out, session }) {
     const { client, config } = await session();
     const started = await startOnce(client, config, {
-      type: 'setupSync',
+      workflow: setupSync,
       idPrefix: 'setup-sync',
       kind: 'setup',
       args: [],

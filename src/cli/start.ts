@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { Client, Workflow } from '@temporalio/client';
 import { syncSearchAttributes } from '../client/search-attributes';
 import { failureMessage, workflowUiUrl, type StartedSync } from '../client/syncs';
 import type { Config } from '../config';
@@ -9,10 +9,10 @@ import type { Output } from './output';
 export async function startOnce(
   client: Client,
   config: Config,
-  spec: { type: string; idPrefix: string; kind: string; args: unknown[]; summary: string },
+  spec: { workflow: Workflow; idPrefix: string; kind: string; args: unknown[]; summary: string },
 ): Promise<StartedSync> {
   const workflowId = `${config.temporal.taskQueue}/${spec.idPrefix}-${Date.now()}`;
-  const handle = await client.workflow.start(spec.type, {
+  const handle = await client.workflow.start(spec.workflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: spec.args,

@@ -1,17 +1,20 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { describeSync, type SyncStatus } from '../client/syncs';
-import type { SetupResult } from '../shared/sync-types';
+import { describeSync, queryProgress, type SyncStatus } from '../client/syncs';
 import type { Config } from '../config';
 import {
   syncCoordinatorWorkflowId,
+  type CoordinatorState,
   type FullSyncProgress,
   type IncrementalSyncResult,
+  type RefreshSyncsResult,
+  type SetupResult,
 } from '../shared/sync-types';
-import { coordinatorStateQuery, type CoordinatorState } from '../shared/messages';
-import type { RefreshSyncsResult } from '../workflows/refresh-syncs';
+import { coordinatorStateQuery } from '../shared/messages';
+import { fullSync, incrementalSync, refreshSyncs, setupSync, syncCoordinator } from '../workflows';
 import { PROGRAM } from './args';
 import type { Command } from './command';
-import { CliError, EXIT, UsageError } from './errors';
+import { UsageError } from '../command-line';
+import { CliError, EXIT } from './errors';
 import { fullSyncSummary, setAsideLines, table, time } from './format';
 import type { Output } from './output';
 import { progressLine } from './progress';
@@ -56,11 +59,11 @@ function totalsLines(result: IncrementalSyncResult): string[] {
 /** What a sync did or is doing, in the words of its type. */
 function detailLines(status: SyncStatus): string[] {
   // A full sync's result wraps its progress; the other syncs' results are their whole story.
-  const data = status.type === 'fullSync' ? status.progress : (status.result ?? status.progress);
+  const data = status.type === fullSync.name ? status.progress : (status.result ?? status.progress);
   if (status.failure) return [`Failure: ${status.failure}`];
   if (data === undefined) return [];
   switch (status.type) {
-    case 'fullSync': {
+    case fullSync.name: {
       const progress = data as FullSyncProgress;
       if (!progress.contexts) break;
       return [
@@ -70,16 +73,16 @@ function detailLines(status: SyncStatus): string[] {
         ...fullSyncSummary(progress),
       ];
     }
-    case 'incrementalSync':
+    case incrementalSync.name:
       return totalsLines(data as IncrementalSyncResult);
-    case 'refreshSyncs': {
+    case refreshSyncs.name: {
       const r = data as RefreshSyncsResult;
       return [
         `Found ${r.found.length} sync(s): ${r.applied.length} applied, ${r.skipped.length} skipped, ${r.failed.length} failed`,
         ...r.failed.map((f) => `  failed ${f.syncId}: ${f.reason}`),
       ];
     }
-    case 'setupSync': {
+    case setupSync.name: {
       const r = data as SetupResult;
       return [
         `Contexts: ${r.contexts.map((c) => `${c.context}${c.configured ? '' : ' (not synced)'}`).join(', ')}`,
@@ -104,7 +107,7 @@ async function showOne(client: Client, config: Config, out: Output, workflowId: 
     );
   }
   const coordinator =
-    status.type === 'syncCoordinator' && status.status === 'RUNNING'
+    status.type === syncCoordinator.name && status.status === 'RUNNING'
       ? await coordinatorState(client, config)
       : undefined;
   out.line(`${status.type} ${status.workflowId}`);
@@ -119,16 +122,14 @@ async function showOne(client: Client, config: Config, out: Output, workflowId: 
 
 /** A running sync's progress in one line, when it answers. */
 async function liveProgress(client: Client, run: SyncRun): Promise<unknown> {
-  if (run.type !== 'fullSync' && run.type !== 'incrementalSync') return undefined;
-  const handle = client.workflow.getHandle(run.workflowId);
   return client
-    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query('progress'))
+    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => queryProgress(client, run.workflowId, run.type))
     .catch(() => undefined);
 }
 
 function progressSummary(run: SyncRun, progress: unknown): string | undefined {
   if (progress === undefined) return undefined;
-  if (run.type === 'fullSync') return progressLine(progress as FullSyncProgress);
+  if (run.type === fullSync.name) return progressLine(progress as FullSyncProgress);
   const r = progress as IncrementalSyncResult;
   return `products ${r.products.read} read, ${r.products.sent} sent; categories ${r.categories.read} read, ${r.categories.sent} sent`;
 }

@@ -1,6 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Config } from '../config';
 import { BluestoneContext, SyncId, SyncKind } from '../shared/search-attributes';
+import { healthCheck } from '../workflows/health-check';
 
 /** One workflow run as Temporal's visibility lists it, with the sync's search attributes. */
 export interface SyncRun {
@@ -24,7 +25,7 @@ const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g,
 export function deploymentQuery(config: Pick<Config, 'temporal'>, ...conditions: string[]): string {
   return [
     `TaskQueue = ${quoted(config.temporal.taskQueue)}`,
-    `WorkflowType != 'healthCheck'`,
+    `WorkflowType != '${healthCheck.name}'`,
     ...conditions,
   ].join(' AND ');
 }

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { allContexts, type Config } from '../config';
 import type { FullSyncResult } from '../shared/sync-types';
-import { progressQuery } from '../shared/messages';
+import { fullSyncProgressQuery } from '../shared/messages';
 import type { ContextTotals, ProgressView } from './progress';
 
 const POLL_MS = 500;
@@ -25,7 +25,7 @@ export async function watchFullSync(
   result.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
   while (!finished) {
     const progress = await client
-      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery))
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(fullSyncProgressQuery))
       .catch(() => undefined); // a missed tick (continue-as-new, a slow worker) is skipped
     if (progress && !finished) view.show(progress);
     await Promise.race([result.catch(() => undefined), sleep(POLL_MS)]);

@@ -6,8 +6,10 @@ import type { Config } from '../config';
 import type { FullSyncResult, IncrementalSyncResult, SetAsideEntity } from '../shared/sync-types';
 import type { Client } from '@temporalio/client';
 import type { Command } from './command';
-import { EXIT, UsageError } from './errors';
+import { UsageError } from '../command-line';
+import { EXIT } from './errors';
 import { time } from './format';
+import { incrementalSync, fullSync } from '../workflows';
 import { byType, deploymentQuery, listRuns, type SyncRun } from './visibility';
 import { mappingNow, mappingNowLines } from './why-now';
 
@@ -57,7 +59,7 @@ async function lastIncrementalSync(
 ): Promise<{ sync?: ProductSync; searched: number; unreadable: string[] }> {
   const runs = await listRuns(
     client,
-    deploymentQuery(config, byType('incrementalSync'), `ExecutionStatus = 'Completed'`),
+    deploymentQuery(config, byType(incrementalSync.name), `ExecutionStatus = 'Completed'`),
     limit,
   );
   const unreadable: string[] = [];
@@ -126,7 +128,7 @@ async function lastFullSync(
 ): Promise<ProductSync | undefined> {
   const runs = await listRuns(
     client,
-    deploymentQuery(config, byType('fullSync'), `ExecutionStatus = 'Completed'`),
+    deploymentQuery(config, byType(fullSync.name), `ExecutionStatus = 'Completed'`),
     20,
   );
   for (const run of runs) {

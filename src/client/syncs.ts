@@ -6,7 +6,15 @@ import {
 } from '@temporalio/client';
 import type { Config } from '../config';
 import { syncSearchAttributes } from './search-attributes';
-import { fullSyncWorkflowId, type FullSyncInput } from '../shared/sync-types';
+import {
+  fullSyncWorkflowId,
+  type FullSyncInput,
+  type FullSyncProgress,
+  type IncrementalSyncResult,
+} from '../shared/sync-types';
+import { fullSyncProgressQuery, incrementalSyncProgressQuery } from '../shared/messages';
+import { fullSync } from '../workflows/full-sync';
+import { incrementalSync } from '../workflows/incremental-sync';
 
 /**
  * Starting and inspecting syncs through Temporal: shared by the gateway's admin routes and the
@@ -68,7 +76,7 @@ export async function startFullSync(
   }
   const workflowId = fullSyncWorkflowId(taskQueue, { categories, products });
   try {
-    const handle = await client.workflow.start('fullSync', {
+    const handle = await client.workflow.start(fullSync, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
       args: [{ ...input, categories, products }],
@@ -115,7 +123,7 @@ export async function describeSync(client: Client, config: Config, workflowId: s
     uiUrl: workflowUiUrl(config, workflowId, description.runId),
   };
   if (status.status === 'RUNNING') {
-    status.progress = await handle.query('progress').catch(() => undefined);
+    status.progress = await queryProgress(client, workflowId, status.type).catch(() => undefined);
   } else if (status.status === 'COMPLETED') {
     status.result = await handle.result();
     status.progress = (status.result as { progress?: unknown } | undefined)?.progress;
@@ -126,6 +134,21 @@ export async function describeSync(client: Client, config: Config, workflowId: s
     );
   }
   return status;
+}
+
+/**
+ * Live progress of a running sync, through the query of its workflow type: a full sync's
+ * progress, an incremental sync's totals; undefined for types without one.
+ */
+export async function queryProgress(
+  client: Client,
+  workflowId: string,
+  workflowType: string,
+): Promise<FullSyncProgress | IncrementalSyncResult | undefined> {
+  const handle = client.workflow.getHandle(workflowId);
+  if (workflowType === fullSync.name) return await handle.query(fullSyncProgressQuery);
+  if (workflowType === incrementalSync.name) return await handle.query(incrementalSyncProgressQuery);
+  return undefined;
 }
 
 /** The innermost cause's message: what actually went wrong, not "Workflow execution failed". */

@@ -9,6 +9,8 @@ import {
   type SyncDoneNotice,
 } from '../shared/sync-types';
 import { syncDoneSignal } from '../shared/messages';
+import { archiveProducts } from '../workflows/archive-products';
+import { syncCoordinator } from '../workflows/sync-coordinator';
 
 /**
  * Handing Bluestone's notices to Temporal: a finished sync goes to the coordinator (which applies
@@ -153,7 +155,7 @@ export async function signalSyncDone(
 ): Promise<string> {
   const { taskQueue } = target;
   const workflowId = syncCoordinatorWorkflowId(taskQueue);
-  await client.workflow.signalWithStart('syncCoordinator', {
+  await client.workflow.signalWithStart(syncCoordinator, {
     workflowId,
     taskQueue,
     signal: syncDoneSignal,
@@ -172,7 +174,7 @@ export async function startArchive(
   input: ArchiveProductsInput,
 ): Promise<'started' | 'duplicate'> {
   try {
-    await client.workflow.start('archiveProducts', {
+    await client.workflow.start(archiveProducts, {
       workflowId,
       taskQueue: target.taskQueue,
       args: [input],

@@ -3,6 +3,7 @@ import { workflowUiUrl } from '../client/syncs';
 import type { SetAsideEntity } from '../shared/sync-types';
 import type { Simulators } from '../sim/main';
 import type { PickedPort } from './ports';
+import { formatCount } from '../cli/format';
 
 /** What the demo prints at the end: counts per source, the verdict, and where to look. */
 
@@ -67,7 +68,6 @@ export interface SummaryInput {
   exitAfter: boolean;
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function table(rows: string[][]): string[] {
@@ -82,7 +82,7 @@ export function formatSummary(s: SummaryInput): string {
   const { config, sims } = s;
   const { bluestone, occtoo } = sims;
   const rule = '='.repeat(78);
-  const setAside = (n: number) => (s.setAsideComplete ? fmt(n) : `≥ ${fmt(n)}`);
+  const setAside = (n: number) => (s.setAsideComplete ? formatCount(n) : `≥ ${formatCount(n)}`);
   const lines: string[] = [
     '',
     rule,
@@ -93,15 +93,15 @@ export function formatSummary(s: SummaryInput): string {
       ['source', 'in Bluestone (expected)', 'in Occtoo', 'set aside'],
       ...DEMO_SOURCES.map((source) => [
         source,
-        fmt(s.counts[source].expected),
-        fmt(s.counts[source].inOcctoo),
+        formatCount(s.counts[source].expected),
+        formatCount(s.counts[source].inOcctoo),
         setAside(s.counts[source].setAside),
       ]),
     ]),
   ];
   if (s.ignoredMedia > 0) {
     lines.push(
-      `  (media: ${fmt(s.ignoredMedia)} more in Occtoo belong to the ${s.archivedCount} archived products and stay there with`,
+      `  (media: ${formatCount(s.ignoredMedia)} more in Occtoo belong to the ${s.archivedCount} archived products and stay there with`,
       '   MEDIA_DELETE=off, as in the original provider; they are left out of the comparison)',
     );
   }

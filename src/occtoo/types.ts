@@ -34,21 +34,6 @@ export interface OcctooError {
   details?: OcctooErrorDetail | OcctooErrorDetail[];
 }
 
-/** The envelope Occtoo wraps every answer in. */
-export interface OcctooEnvelope<T> {
-  result: T | null;
-  errors: OcctooError[];
-  requestId?: string;
-}
-
-export interface TokenResult {
-  accessToken: string;
-  expiresIn: number;
-  tokenType?: string;
-  refreshToken?: string;
-  scope?: string;
-}
-
 export interface LinkUpload {
   link: string;
   filename: string;
@@ -79,10 +64,4 @@ export interface MediaFileDto {
   uniqueIdentifier?: string;
   location?: { hostName?: string; containerName?: string; fileName?: string };
   metadata?: { filename?: string; mimeType?: string; size?: number; extension?: string };
-}
-
-/** `succeeded` / `failures` maps, keyed by unique identifier (or link key). */
-export interface BatchResult<T> {
-  succeeded: Record<string, T>;
-  failures: Record<string, OcctooError>;
 }

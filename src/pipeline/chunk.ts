@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import {
+  addCounts,
+  addSetAside,
   emptyChunkResult,
-  SET_ASIDE_LIST_CAP,
   type ChunkCheckpoint,
   type ChunkResult,
 } from '../shared/sync-types';
@@ -63,15 +64,9 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
         total.cursor = nextCursor;
         total.done = nextCursor === undefined;
         total.pages++;
-        total.read += outcome.read;
-        total.sent += outcome.sent;
-        total.deleted += outcome.deleted;
-        // A checkpoint heartbeated before filters existed has no count yet.
-        total.filtered = (total.filtered ?? 0) + outcome.filtered;
-        total.mediaUploaded += outcome.mediaUploaded;
-        total.mediaSent += outcome.mediaSent;
+        addCounts(total, outcome);
         total.setAsideCount += outcome.setAside.length;
-        total.setAside = [...total.setAside, ...outcome.setAside].slice(0, SET_ASIDE_LIST_CAP);
+        total.setAside = addSetAside(total.setAside, outcome.setAside);
         ctx.heartbeat(total);
         recordPage(spec.source, { ...outcome, setAside: outcome.setAside.length });
       },

@@ -79,3 +79,28 @@ export async function streamPages<T, O>(options: PageStreamOptions<T, O>): Promi
     for (const pending of window) pending.catch(() => undefined);
   }
 }
+
+/** One page of a page-numbered listing: with its totalCount, or a bare array. */
+type NumberedPage<T> = T[] | { totalCount: number; results: T[] };
+
+/**
+ * Reads a page-numbered listing as a cursor stream, for `readPage`: the cursor is the page
+ * number as text (undefined: page 0). With a totalCount the stream ends after the page that
+ * reaches it; a bare array ends only on an empty page, because PAPI may serve fewer items
+ * than asked for without saying so.
+ */
+export function numberedPageReader<T>(
+  itemsOnPage: number,
+  fetchPage: (
+    page: { pageNo: number; itemsOnPage: number },
+    signal?: AbortSignal,
+  ) => Promise<NumberedPage<T>>,
+): (cursor: string | undefined, signal?: AbortSignal) => Promise<StreamPage<T>> {
+  return async (cursor, signal) => {
+    const pageNo = cursor === undefined ? 0 : Number(cursor);
+    const page = await fetchPage({ pageNo, itemsOnPage }, signal);
+    if (Array.isArray(page)) return { items: page, nextCursor: String(pageNo + 1) };
+    const more = (pageNo + 1) * itemsOnPage < page.totalCount && page.results.length > 0;
+    return { items: page.results, nextCursor: more ? String(pageNo + 1) : undefined };
+  };
+}

@@ -251,6 +251,48 @@ export function emptySourceTotals(): SourceTotals {
   return { read: 0, sent: 0, deleted: 0, filtered: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
 }
 
+/** What the coordinator holds: syncs waiting, the one being applied, and recent outcomes. */
+export interface CoordinatorState {
+  pending: { syncId: string; context: string; createdAt?: number }[];
+  applying?: string;
+  applied: number;
+  skipped: number;
+  failed: number;
+  duplicates: number;
+  recent: {
+    syncId: string;
+    context: string;
+    outcome: 'applied' | 'skipped' | 'failed' | 'duplicate';
+    detail?: string;
+  }[];
+}
+
+export interface SyncCoordinatorInput {
+  /** Carried across continue-as-new. */
+  state?: CoordinatorState;
+  incoming?: SyncDoneNotice[];
+  waiting?: SyncLookup[];
+  seen?: string[];
+  /** Continue as new after this many history events (default 2,000). */
+  maxHistoryEvents?: number;
+}
+
+// ---- The lookback refresh, setup data and the health check
+
+export interface RefreshSyncsInput {
+  /** Lookback window; default LOOKBACK_DAYS, resolved by the starter (schedule, CLI). */
+  days?: number;
+  contexts?: string[];
+}
+
+export interface RefreshSyncsResult {
+  found: { syncId: string; context: string; createdAt: number }[];
+  applied: string[];
+  /** Already applied (by its webhook or an earlier refresh), or not applicable, with why. */
+  skipped: { syncId: string; reason: string }[];
+  failed: { syncId: string; reason: string }[];
+}
+
 /** What setupSync returns. */
 export interface SetupResult {
   /** Every context Bluestone has, and which of them this deployment syncs. */
@@ -260,4 +302,43 @@ export interface SetupResult {
   /** Entities pushed to OCCTOO_SETUP_SOURCE (0 when it is not set). */
   pushed: number;
   setupSource?: string;
+}
+
+/** Which worker answered the health-check workflow, and when. */
+export interface HealthCheckResult {
+  worker: string;
+  taskQueue: string;
+  checkedAt: string;
+}
+
+// ---- Adding up what pages and chunks did
+
+const COUNT_NAMES = [
+  'read',
+  'sent',
+  'deleted',
+  'filtered',
+  'mediaUploaded',
+  'mediaSent',
+  'pages',
+  'restarts',
+] as const;
+type CountName = (typeof COUNT_NAMES)[number];
+type Counts = Partial<Record<CountName, number>>;
+
+/**
+ * Adds a page's or a chunk's counts to a running total, in place. A total keeps only the counts
+ * it reports (a full sync's progress has no `deleted`, an incremental sync's totals no
+ * `mediaSent`), so only those are added; `filtered` is always kept, because totals carried over
+ * from before filters existed lack it. Set-aside entities are added with `addSetAside`.
+ */
+export function addCounts(total: Counts, added: Counts): void {
+  for (const name of COUNT_NAMES) {
+    if (name in total || name === 'filtered') total[name] = (total[name] ?? 0) + (added[name] ?? 0);
+  }
+}
+
+/** A set-aside list with more entities added, capped (the count beside it stays exact). */
+export function addSetAside(list: SetAsideEntity[], added: readonly SetAsideEntity[]): SetAsideEntity[] {
+  return [...list, ...added].slice(0, SET_ASIDE_LIST_CAP);
 }

@@ -11,7 +11,7 @@ import {
 } from '../mapping';
 import { mergeEntity } from '../occtoo/merge';
 import type { MediaFileDto, OcctooEntity } from '../occtoo/types';
-import { readCategory, readProduct } from '../bluestone/client';
+import { readCategory, readProduct } from '../bluestone/schemas';
 import { toPapiJson, type Catalog } from './catalog';
 
 /**

@@ -7,6 +7,7 @@ import {
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { syncSearchAttributes } from '../client/search-attributes';
+import { refreshSyncs } from '../workflows/refresh-syncs';
 
 export function refreshScheduleId(config: Pick<Config, 'temporal'>): string {
   return `${config.temporal.taskQueue}/refresh-syncs`;
@@ -43,7 +44,7 @@ export async function ensureRefreshSchedule(
   const spec = specOf(config.sync.refreshSchedule);
   const action: ScheduleOptions['action'] = {
     type: 'startWorkflow',
-    workflowType: 'refreshSyncs',
+    workflowType: refreshSyncs,
     args: [{ days: config.sync.lookbackDays }],
     taskQueue: config.temporal.taskQueue,
     workflowId: `${config.temporal.taskQueue}/refresh-syncs`,

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/client';
+import {
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+  type TLSConfig,
+} from '@temporalio/client';
 import type { Config } from '../config';
 
 /**
@@ -40,4 +46,34 @@ export function temporalConnectionOptions(
         }
       : {}),
   };
+}
+
+type GrpcInterceptor = ReturnType<typeof makeGrpcRetryInterceptor>;
+
+/**
+ * Temporal's retry of UNAVAILABLE (back-offs growing to 5 s), never backing off past the call's
+ * deadline: with the default, a back-off begun before a deadline ended up to 5 s after it, so a
+ * webhook's 5 s hand-off could take 10 s before the gateway answered 503.
+ */
+export function retryWithinDeadline(): GrpcInterceptor {
+  const defaults = defaultGrpcRetryOptions();
+  return (options, nextCall) => {
+    const deadline = options.deadline === undefined ? undefined : new Date(options.deadline).getTime();
+    return makeGrpcRetryInterceptor({
+      retryableDecider: defaults.retryableDecider,
+      delayFunction: (attempt, status) => {
+        const delay = defaults.delayFunction(attempt, status);
+        // The attempt at the deadline fails at once with DEADLINE_EXCEEDED, ending the call.
+        return deadline === undefined ? delay : Math.max(0, Math.min(delay, deadline - Date.now()));
+      },
+    })(options, nextCall);
+  };
+}
+
+/**
+ * The gateway's connection: lazy, so the gateway starts (and answers 503) while Temporal is
+ * unreachable, and each hand-off ends at its deadline.
+ */
+export function gatewayConnection(options: ConnectionOptions): Connection {
+  return Connection.lazy({ ...options, interceptors: [retryWithinDeadline()] });
 }

@@ -1,4 +1,10 @@
-import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -30,7 +36,11 @@ export interface SyncWorkerOptions {
   /** Prebuilt bundle (tests bundle once per file); defaults to bundling src/workflows. */
   workflowBundle?: WorkflowBundleOption;
   taskQueue?: string;
+  overrides?: WorkerOverrides;
 }
+
+/** What tests change: e.g. no shutdown grace, so a test's worker stops at once between tests. */
+export type WorkerOverrides = Partial<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>>;
 
 export async function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
   const { config } = options;
@@ -56,5 +66,6 @@ function createWorker(options: SyncWorkerOptions, config: Config, workflowBundle
     // Sync chunks heartbeat a checkpoint after every pushed page; sending it promptly (instead of
     // once per 80% of the heartbeat timeout) is what lets a retry resume at the last page.
     maxHeartbeatThrottleInterval: '250ms',
+    ...options.overrides,
   });
 }

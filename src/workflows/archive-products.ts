@@ -1,22 +1,12 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { SyncKind } from '../shared/search-attributes';
 import type { ArchiveProductsInput, ArchiveProductsResult } from '../shared/sync-types';
-
-const { deleteArchivedProducts } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  scheduleToCloseTimeout: '24 hours',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-  },
-});
+import { archiveOptions } from './activity-options';
 
 /** Deletes archived products (and, with MEDIA_DELETE, their media) from Occtoo. */
 export async function archiveProducts(input: ArchiveProductsInput): Promise<ArchiveProductsResult> {
+  const { deleteArchivedProducts } = proxyActivities<Activities>(archiveOptions);
   upsertSearchAttributes([{ key: SyncKind, value: 'archive' }]);
   const result = await deleteArchivedProducts(input);
   setCurrentDetails(

@@ -10,14 +10,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { progressQuery } from '../shared/messages';
+import { fullSyncProgressQuery } from '../shared/messages';
 import { setupSync } from './setup-sync';
-import { NON_RETRYABLE_FAILURES } from '../shared/failures';
-import { chunkActivityOptions } from './activity-options';
+import { chunkActivityOptions, planOptions } from './activity-options';
 import { SyncKind } from '../shared/search-attributes';
 import {
+  addCounts,
+  addSetAside,
   emptySourceProgress,
-  SET_ASIDE_LIST_CAP,
   type ChunkResult,
   type ContextPlan,
   type ContextProgress,
@@ -42,10 +42,7 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
   const syncCategories = input.categories ?? true;
   const syncProducts = input.products ?? true;
   const options = input.options ?? {};
-  const { planFullSync } = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-  });
+  const { planFullSync } = proxyActivities<Activities>(planOptions);
   const chunks = proxyActivities<Activities>(chunkActivityOptions(options.heartbeatTimeoutSeconds));
 
   const progress: FullSyncProgress = input.state?.progress ?? {
@@ -57,7 +54,10 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
     setAside: [],
     runs: 0,
   };
-  setHandler(progressQuery, () => ({ ...progress, elapsedSeconds: elapsedSince(progress.startedAt) }));
+  setHandler(fullSyncProgressQuery, () => ({
+    ...progress,
+    elapsedSeconds: elapsedSince(progress.startedAt),
+  }));
   if (!input.state) upsertSearchAttributes([{ key: SyncKind, value: 'full' }]);
 
   let plan: ContextPlan[];
@@ -133,23 +133,16 @@ function record(
   chunk: ChunkResult,
   context: string,
 ): void {
-  state.read += chunk.read;
-  state.sent += chunk.sent;
-  // `?? 0`: progress carried over from runs recorded before filters existed lacks it.
-  state.filtered = (state.filtered ?? 0) + (chunk.filtered ?? 0);
+  addCounts(state, chunk);
   state.setAside += chunk.setAsideCount;
-  state.mediaUploaded += chunk.mediaUploaded;
-  state.mediaSent += chunk.mediaSent;
-  state.pages += chunk.pages;
-  state.restarts += chunk.restarts;
   state.cursor = chunk.nextCursor;
   state.head = chunk.head ?? state.head;
   state.done = chunk.done;
   progress.setAsideCount += chunk.setAsideCount;
-  progress.setAside = [
-    ...progress.setAside,
-    ...chunk.setAside.map((s) => ({ ...s, context: s.context ?? context })),
-  ].slice(0, SET_ASIDE_LIST_CAP);
+  progress.setAside = addSetAside(
+    progress.setAside,
+    chunk.setAside.map((s) => ({ ...s, context: s.context ?? context })),
+  );
 }
 
 function elapsedSince(startedAt: string): number {

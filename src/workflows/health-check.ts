@@ -1,12 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-
-const { reportWorkerHealth } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3 },
-});
+import type { HealthCheckResult } from '../shared/sync-types';
+import { healthCheckOptions } from './activity-options';
 
 /** A trivial round trip through a worker: used by `GET /health?deep=true` and the tests. */
-export async function healthCheck(): Promise<{ worker: string; taskQueue: string; checkedAt: string }> {
+export async function healthCheck(): Promise<HealthCheckResult> {
+  const { reportWorkerHealth } = proxyActivities<Activities>(healthCheckOptions);
   return await reportWorkerHealth();
 }

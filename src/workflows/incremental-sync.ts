@@ -1,15 +1,15 @@
 import { proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURES } from '../shared/failures';
-import { chunkActivityOptions } from './activity-options';
+import { chunkActivityOptions, syncLookupOptions } from './activity-options';
 import { BluestoneContext, SyncId, SyncKind } from '../shared/search-attributes';
 import {
+  addCounts,
+  addSetAside,
   emptySourceTotals,
-  SET_ASIDE_LIST_CAP,
   type IncrementalSyncInput,
   type IncrementalSyncResult,
 } from '../shared/sync-types';
-import { incrementalProgressQuery } from '../shared/messages';
+import { incrementalSyncProgressQuery } from '../shared/messages';
 
 const DEFAULT_PAGES_PER_CHUNK = 20;
 
@@ -22,10 +22,7 @@ const DEFAULT_PAGES_PER_CHUNK = 20;
  */
 export async function incrementalSync(input: IncrementalSyncInput): Promise<IncrementalSyncResult> {
   const options = input.options ?? {};
-  const { lookupSyncs } = proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-  });
+  const { lookupSyncs } = proxyActivities<Activities>(syncLookupOptions);
   const { applyDifferencesChunk } = proxyActivities<Activities>(
     chunkActivityOptions(options.heartbeatTimeoutSeconds),
   );
@@ -38,7 +35,7 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     products: emptySourceTotals(),
     setAside: [],
   };
-  setHandler(incrementalProgressQuery, () => result);
+  setHandler(incrementalSyncProgressQuery, () => result);
   upsertSearchAttributes([
     { key: SyncKind, value: 'incremental' },
     { key: SyncId, value: input.syncId },
@@ -70,14 +67,9 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
         cursor,
         maxPages: options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK,
       });
-      totals.read += chunk.read;
-      totals.sent += chunk.sent;
-      totals.deleted += chunk.deleted;
-      totals.filtered = (totals.filtered ?? 0) + (chunk.filtered ?? 0);
+      addCounts(totals, chunk);
       totals.setAside += chunk.setAsideCount;
-      totals.mediaUploaded += chunk.mediaUploaded;
-      totals.pages += chunk.pages;
-      result.setAside = [...result.setAside, ...chunk.setAside].slice(0, SET_ASIDE_LIST_CAP);
+      result.setAside = addSetAside(result.setAside, chunk.setAside);
       setCurrentDetails(
         `**Incremental sync** ${input.syncId} (${pass.context}): categories ${result.categories.sent} sent, ` +
           `${result.categories.deleted} deleted; products ${result.products.read} read, ${result.products.sent} sent, ` +

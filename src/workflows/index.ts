@@ -1,4 +1,5 @@
-// The workflow bundle's entry: every workflow type the worker serves.
+// The workflow bundle's entry: every workflow type the worker serves (workflow functions only;
+// their inputs, results, signals and queries are in src/shared).
 export { healthCheck } from './health-check';
 export { fullSync } from './full-sync';
 export { incrementalSync } from './incremental-sync';
@@ -6,4 +7,3 @@ export { syncCoordinator } from './sync-coordinator';
 export { archiveProducts } from './archive-products';
 export { refreshSyncs } from './refresh-syncs';
 export { setupSync } from './setup-sync';
-export * from '../shared/messages';

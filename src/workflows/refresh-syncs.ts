@@ -1,21 +1,8 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { SyncKind } from '../shared/search-attributes';
-
-export interface RefreshSyncsInput {
-  /** Lookback window; default LOOKBACK_DAYS, resolved by the starter (schedule, CLI). */
-  days?: number;
-  contexts?: string[];
-}
-
-export interface RefreshSyncsResult {
-  found: { syncId: string; context: string; createdAt: number }[];
-  applied: string[];
-  /** Already applied (by its webhook or an earlier refresh), or not applicable, with why. */
-  skipped: { syncId: string; reason: string }[];
-  failed: { syncId: string; reason: string }[];
-}
+import type { RefreshSyncsInput, RefreshSyncsResult } from '../shared/sync-types';
+import { awaitSyncOutcomesOptions, refreshStepOptions } from './activity-options';
 
 const DEFAULT_LOOKBACK_DAYS = 5;
 
@@ -32,19 +19,8 @@ const SKIP_REASONS: Record<string, string> = {
  * that its webhook already applied is never applied twice.
  */
 export async function refreshSyncs(input: RefreshSyncsInput = {}): Promise<RefreshSyncsResult> {
-  const quick = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: {
-      maximumInterval: '1 minute',
-      maximumAttempts: 10,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  });
-  const { awaitSyncOutcomes } = proxyActivities<Activities>({
-    startToCloseTimeout: '6 hours',
-    heartbeatTimeout: '1 minute',
-    retry: { maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-  });
+  const quick = proxyActivities<Activities>(refreshStepOptions);
+  const { awaitSyncOutcomes } = proxyActivities<Activities>(awaitSyncOutcomesOptions);
   upsertSearchAttributes([{ key: SyncKind, value: 'refresh' }]);
 
   const days = input.days ?? DEFAULT_LOOKBACK_DAYS;

@@ -1,14 +1,8 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SetupResult } from '../shared/sync-types';
-import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { SyncKind } from '../shared/search-attributes';
-
-const { syncSetupData } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  scheduleToCloseTimeout: '2 hours',
-  retry: { maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-});
+import { setupDataOptions } from './activity-options';
 
 /**
  * Setup data (Optimizely's "Synchronize setup data"): validates the configured contexts against
@@ -16,6 +10,7 @@ const { syncSetupData } = proxyActivities<Activities>({
  * every full sync (as its first step) and on demand.
  */
 export async function setupSync(): Promise<SetupResult> {
+  const { syncSetupData } = proxyActivities<Activities>(setupDataOptions);
   upsertSearchAttributes([{ key: SyncKind, value: 'setup' }]);
   const result = await syncSetupData();
   setCurrentDetails(

@@ -12,21 +12,17 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURES } from '../shared/failures';
 import { BluestoneContext, SyncEnvironment, SyncId, SyncKind } from '../shared/search-attributes';
-import { incrementalSyncWorkflowId, type SyncDoneNotice, type SyncLookup } from '../shared/sync-types';
-import { coordinatorStateQuery, syncDoneSignal, type CoordinatorState } from '../shared/messages';
+import {
+  incrementalSyncWorkflowId,
+  type CoordinatorState,
+  type SyncCoordinatorInput,
+  type SyncDoneNotice,
+  type SyncLookup,
+} from '../shared/sync-types';
+import { coordinatorStateQuery, syncDoneSignal } from '../shared/messages';
+import { coordinatorLookupOptions } from './activity-options';
 import { incrementalSync } from './incremental-sync';
-
-export interface SyncCoordinatorInput {
-  /** Carried across continue-as-new. */
-  state?: CoordinatorState;
-  incoming?: SyncDoneNotice[];
-  waiting?: SyncLookup[];
-  seen?: string[];
-  /** Continue as new after this many history events (default 2,000). */
-  maxHistoryEvents?: number;
-}
 
 /** Sync ids remembered for de-duplication (the per-sync workflow id is the durable guard). */
 const SEEN_CAP = 1_000;
@@ -40,10 +36,7 @@ const RECENT_CAP = 50;
  * `incrementalSync` whose id is derived from the sync id, so a sync is applied at most once.
  */
 export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise<void> {
-  const { lookupSyncs } = proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: { maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-  });
+  const { lookupSyncs } = proxyActivities<Activities>(coordinatorLookupOptions);
   const state: CoordinatorState = input.state ?? {
     pending: [],
     applied: 0,

@@ -5,7 +5,7 @@
  * lost sync, then `why`, `status` and `replay` over what those left behind.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { productKeyOf } from '../../src/mapping';
 import type { Config } from '../../src/config';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
@@ -15,11 +15,13 @@ import {
   syncCoordinatorWorkflowId,
   type FullSyncResult,
 } from '../../src/shared/sync-types';
+import { fullSync } from '../../src/workflows';
 import { testConfig } from '../support/config';
 import { freePort, runTs } from '../support/processes';
 import { startSims, type Sims } from '../support/sims';
 import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { startTestService } from '../support/service';
+import type { RunningService } from '../../src/service';
 
 interface CliRun {
   code: number | null;
@@ -33,8 +35,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
   let sims: Sims;
   let config: Config;
   let cliEnv: Record<string, string>;
-  let worker: Worker;
-  let running: Promise<void>;
+  let service: RunningService | undefined;
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -52,8 +53,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
       LOG_LEVEL: 'WARN',
     };
     config = testConfig(cliEnv);
-    worker = await createTestWorker(env, workflowBundle, config);
-    running = worker.run();
+    service = await startTestService(env, workflowBundle, config);
   });
 
   afterAll(async () => {
@@ -61,8 +61,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
       .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
       .terminate()
       .catch(() => undefined);
-    worker?.shutdown();
-    await running;
+    await service?.stop();
     await sims?.close();
     await env?.teardown();
   });
@@ -130,8 +129,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
       BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3427:de',
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli-typo'),
     };
-    const typoWorker = await createTestWorker(env, workflowBundle, testConfig({ ...cliEnv, ...misspelled }));
-    const typoRunning = typoWorker.run();
+    const typoWorker = await startTestService(env, workflowBundle, testConfig({ ...cliEnv, ...misspelled }));
     try {
       const run = await cli(['setup', '--wait'], misspelled);
       expect(run.code).toBe(1);
@@ -141,8 +139,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
         ),
       ]);
     } finally {
-      typoWorker.shutdown();
-      await typoRunning;
+      await typoWorker.stop();
     }
   });
 
@@ -172,7 +169,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
   it('refuses a full sync while one of an overlapping scope runs, naming it (exit 4)', async () => {
     // A products-only full sync that no worker picks up: it stays running.
     const parkedId = fullSyncWorkflowId(tq(), { categories: false, products: true });
-    await env.client.workflow.start('fullSync', {
+    await env.client.workflow.start(fullSync, {
       taskQueue: `${tq()}-parked`,
       workflowId: parkedId,
       args: [{ categories: false, products: true }],

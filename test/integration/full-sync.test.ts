@@ -12,7 +12,7 @@ import type { Config } from '../../src/config';
 import { testConfig } from '../support/config';
 import { startSims, type Sims } from '../support/sims';
 import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { startTestService } from '../support/service';
 import { DEFAULT_PUSH_TUNING } from '../../src/pipeline/page-processor';
 
 const FAST_MEDIA = { ...DEFAULT_PUSH_TUNING, mediaPollIntervalMs: 20 };
@@ -35,14 +35,16 @@ describe('fullSync', () => {
   });
 
   async function runFullSync(config: Config, input: Parameters<typeof fullSync>[0] = {}) {
-    const worker = await createTestWorker(env, workflowBundle, config, FAST_MEDIA);
-    return worker.runUntil(
-      env.client.workflow.execute(fullSync, {
+    const service = await startTestService(env, workflowBundle, config, { tuning: FAST_MEDIA });
+    try {
+      return await env.client.workflow.execute(fullSync, {
         taskQueue: config.temporal.taskQueue,
         workflowId: `full-sync-${config.temporal.taskQueue}`,
         args: [input],
-      }),
-    );
+      });
+    } finally {
+      await service.stop();
+    }
   }
 
   function innermostCause(err: unknown): unknown {

@@ -2,41 +2,49 @@
  * The original provider's full-sync routes on our gateway, against a real Temporal server,
  * a real worker and both simulators.
  */
+import type { Server } from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import request from 'supertest';
-import { createApp } from '../../src/api/app';
 import type { Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { testConfig } from '../support/config';
 import { waitFor } from '../support/processes';
-import { startSims, type Sims } from '../support/sims';
-import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { startSyncFixture, startTestService, type SyncFixture } from '../support/service';
+import type { Sims } from '../support/sims';
+import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 
 describe('gateway full-sync routes', () => {
   let env: TestWorkflowEnvironment;
   let workflowBundle: WorkflowBundle;
   let sims: Sims;
   let config: Config;
-  let app: ReturnType<typeof createApp>;
+  let app: Server;
+  let fixture: SyncFixture;
 
   beforeAll(async () => {
     env = await connectTestEnv();
     workflowBundle = await bundleWorkflows();
-    // Slow enough that a second start arrives while the first sync runs.
-    sims = await startSims({ catalog: { products: 60 }, bluestone: { faults: { latencyMs: 40 } } });
-    config = testConfig({ ...sims.env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('gateway') });
-    app = createApp({ temporal: env.client, config, logger: createLogger({ level: 'WARN' }) });
+    // The gateway only: each test that needs one starts a worker.
+    fixture = await startSyncFixture(env, workflowBundle, {
+      name: 'gateway',
+      roles: 'gateway',
+      // Slow enough that a second start arrives while the first sync runs.
+      sims: { catalog: { products: 60 }, bluestone: { faults: { latencyMs: 40 } } },
+    });
+    ({ sims, config } = fixture);
+    app = fixture.gateway!.server;
   });
   afterAll(async () => {
-    await sims?.close();
+    await fixture?.close();
     await env?.teardown();
   });
 
-  async function withWorker<T>(fn: (worker: Worker) => Promise<T>): Promise<T> {
-    const worker = await createTestWorker(env, workflowBundle, config);
-    return worker.runUntil(fn(worker));
+  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+    const worker = await startTestService(env, workflowBundle, config);
+    try {
+      return await fn();
+    } finally {
+      await worker.stop();
+    }
   }
 
   it('refuses a missing or wrong admin token', async () => {

@@ -4,9 +4,7 @@
  * gateway promised by answering 2xx. Every workflow a test starts is terminated after it.
  */
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
@@ -18,7 +16,9 @@ import { createLogger } from '../../src/logger';
 import { SyncKind } from '../../src/shared/search-attributes';
 import { syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
 import { WebhookEmitter } from '../../src/sim/webhook-emitter';
+import { gatewayConnection } from '../../src/worker/temporal-connection';
 import { testConfig } from '../support/config';
+import { startTestService } from '../support/service';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 
 const SECRET = 'test-webhook-secret';
@@ -306,12 +306,10 @@ describe('webhook gateway', () => {
       ['hmac', { WEBHOOK_SIGNATURE: 'hmac-sha256' }],
     ] as const) {
       const gw = gateway(overrides);
-      const server: Server = await new Promise((resolve) => {
-        const s = gw.app.listen(0, '127.0.0.1', () => resolve(s));
-      });
-      const { port } = server.address() as AddressInfo;
+      // Over HTTP: the gateway as the service runs it, on the same configuration.
+      const service = await startTestService(env, undefined, gw.config, { roles: 'gateway' });
       const emitter = new WebhookEmitter({
-        url: `http://127.0.0.1:${port}/webhooks/bluestone`,
+        url: service.gateway!.webhookUrl,
         secret: SECRET,
         secretMode: mode,
       });
@@ -327,7 +325,7 @@ describe('webhook gateway', () => {
         ]);
       } finally {
         await emitter.close();
-        await new Promise((resolve) => server.close(resolve));
+        await service.stop();
       }
     }
   });
@@ -450,7 +448,8 @@ describe('webhook gateway', () => {
   });
 
   it('answers 503 with Retry-After when Temporal is unreachable, so Bluestone redelivers', async () => {
-    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    // The gateway's own connection, as the service makes it.
+    const connection = gatewayConnection({ address: '127.0.0.1:1' });
     try {
       const gw = gateway({}, new Client({ connection }));
       // Both at once: each waits out the 5 s hand-off deadline (gRPC retries UNAVAILABLE until then).

@@ -4,20 +4,20 @@
  * end with exactly the catalog's new state.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { DEFAULT_CONTEXTS } from '../../src/sim/catalog';
 import { compareSource, compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { mediaAssetsOf, mediaKeyOf } from '../../src/mapping';
 import type { Config } from '../../src/config';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
-import { coordinatorStateQuery, fullSync, syncDoneSignal } from '../../src/workflows';
+import { fullSync, syncCoordinator } from '../../src/workflows';
+import { coordinatorStateQuery, syncDoneSignal } from '../../src/shared/messages';
 import type { IncrementalSyncResult } from '../../src/shared/sync-types';
-import { testConfig } from '../support/config';
-import { startGateway, type RunningGateway } from '../support/gateway';
+import type { RunningGateway } from '../../src/service';
 import { waitFor } from '../support/processes';
-import { startSims, type Sims } from '../support/sims';
-import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { startSyncFixture, startTestService, type SyncFixture } from '../support/service';
+import type { Sims } from '../support/sims';
+import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 
 const SECRET = 'incremental-webhook-secret';
 const UNSYNCED = { context: 'l3473', contextName: 'Finnish' };
@@ -28,8 +28,7 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
   let sims: Sims;
   let config: Config;
   let gateway: RunningGateway;
-  let worker: Worker;
-  let running: Promise<void>;
+  let fixture: SyncFixture;
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -37,20 +36,16 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
   });
 
   beforeEach(async () => {
-    // A fourth context that this deployment does not sync.
-    sims = await startSims({
-      catalog: { products: 30, seed: 13, contexts: [...DEFAULT_CONTEXTS, UNSYNCED] },
+    fixture = await startSyncFixture(env, workflowBundle, {
+      name: 'incremental',
+      roles: 'all',
+      // A fourth context that this deployment does not sync.
+      sims: { catalog: { products: 30, seed: 13, contexts: [...DEFAULT_CONTEXTS, UNSYNCED] } },
+      config: { BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3472:de', WEBHOOK_SECRET: SECRET },
     });
-    config = testConfig({
-      ...sims.env,
-      BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3472:de',
-      WEBHOOK_SECRET: SECRET,
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('incremental'),
-    });
-    gateway = await startGateway(env.client, config);
+    ({ sims, config } = fixture);
+    gateway = fixture.gateway!;
     sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRET, secretMode: 'header' });
-    worker = await createTestWorker(env, workflowBundle, config);
-    running = worker.run();
     await env.client.workflow.execute(fullSync, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `initial-${config.temporal.taskQueue}`,
@@ -62,10 +57,7 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
       .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
       .terminate()
       .catch(() => undefined);
-    worker.shutdown();
-    await running;
-    await gateway.close();
-    await sims.close();
+    await fixture.close();
   });
   afterAll(async () => {
     await env?.teardown();
@@ -162,7 +154,8 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
   });
 
   it('starts one incremental sync for a delivery sent three times to two gateways', async () => {
-    const second = await startGateway(env.client, config);
+    const secondGateway = await startTestService(env, workflowBundle, config, { roles: 'gateway' });
+    const second = secondGateway.gateway!;
     try {
       const [id] = sims.catalog.productIds();
       const published = sims.bluestone.publish({ contexts: ['en'], change: [id], deliver: false });
@@ -181,11 +174,12 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
       expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
       const syncId = published.syncs[0].id;
       await resultOf(incrementalSyncWorkflowId(config.temporal.taskQueue, syncId));
-      const state = await waitFor('the duplicates to be counted', async () => {
+      // The child's result comes before the coordinator records it: wait for both counts asserted.
+      const state = await waitFor('the sync to be applied and the duplicates counted', async () => {
         const s = await env.client.workflow
           .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
           .query(coordinatorStateQuery);
-        return s.duplicates >= 2 ? s : undefined;
+        return s.applied >= 1 && s.duplicates >= 2 ? s : undefined;
       });
       expect(state.applied).toBe(1);
       const runs = await env.client.workflow.count(
@@ -193,12 +187,12 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
       );
       expect(runs.count).toBe(1);
     } finally {
-      await second.close();
+      await secondGateway.stop();
     }
   });
 
   it('ends an unknown sync id or an unconfigured context with a visible reason, not a crash loop', async () => {
-    const handle = await env.client.workflow.signalWithStart('syncCoordinator', {
+    const handle = await env.client.workflow.signalWithStart(syncCoordinator, {
       workflowId: syncCoordinatorWorkflowId(config.temporal.taskQueue),
       taskQueue: config.temporal.taskQueue,
       signal: syncDoneSignal,

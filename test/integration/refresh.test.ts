@@ -3,19 +3,17 @@
  * was lost, through the same coordinator as the webhook, and never applies a sync twice.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { WorkflowFailedError, type Workflow } from '@temporalio/client';
 import type { Config } from '../../src/config';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
 import { fullSync, refreshSyncs, setupSync } from '../../src/workflows';
 import { mediaAssetsOf, mediaKeyOf } from '../../src/mapping';
-import { testConfig } from '../support/config';
 import { filterProblems, filterScenario } from '../support/sync-filters';
-import { startGateway, type RunningGateway } from '../support/gateway';
-import { startSims, type Sims } from '../support/sims';
-import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { startSyncFixture, startTestService, type SyncFixture } from '../support/service';
+import type { Sims } from '../support/sims';
+import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 
 const SECRET = 'refresh-webhook-secret';
 
@@ -24,8 +22,7 @@ describe('refreshSyncs and setupSync', () => {
   let workflowBundle: WorkflowBundle;
   let sims: Sims;
   let config: Config;
-  let worker: Worker;
-  let running: Promise<void>;
+  let fixture: SyncFixture | undefined;
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -36,30 +33,26 @@ describe('refreshSyncs and setupSync', () => {
       .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
       .terminate()
       .catch(() => undefined);
-    worker?.shutdown();
-    await running;
-    await sims?.close();
+    await fixture?.close();
+    fixture = undefined;
   });
   afterAll(async () => {
     await env?.teardown();
   });
 
   async function setUp(overrides: Record<string, string> = {}): Promise<void> {
-    sims = await startSims({ catalog: { products: 30, seed: 31 } });
-    config = testConfig({
-      ...sims.env,
-      WEBHOOK_SECRET: SECRET,
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('refresh'),
-      ...overrides,
+    fixture = await startSyncFixture(env, workflowBundle, {
+      name: 'refresh',
+      sims: { catalog: { products: 30, seed: 31 } },
+      config: { WEBHOOK_SECRET: SECRET, ...overrides },
     });
-    worker = await createTestWorker(env, workflowBundle, config);
-    running = worker.run();
+    ({ sims, config } = fixture);
   }
 
-  const run = <T>(workflow: string, args: unknown[] = []) =>
+  const run = <T>(workflow: Workflow, args: unknown[] = []) =>
     env.client.workflow.execute(workflow, {
       taskQueue: config.temporal.taskQueue,
-      workflowId: `${workflow}-${config.temporal.taskQueue}-${Date.now()}`,
+      workflowId: `${workflow.name}-${config.temporal.taskQueue}-${Date.now()}`,
       args,
     }) as Promise<T>;
 
@@ -85,7 +78,7 @@ describe('refreshSyncs and setupSync', () => {
     ).not.toEqual([]);
     const lostSyncIds = lost.flatMap((p) => p.syncs.map((s) => s.id));
 
-    const first = await run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]);
+    const first = await run<Awaited<ReturnType<typeof refreshSyncs>>>(refreshSyncs, [{ days: 1 }]);
     expect(first.applied.sort()).toEqual([...lostSyncIds].sort());
     expect(first.failed).toEqual([]);
     expect(compareWithOcctoo(expectedOcctooState(sims.catalog, config), sims.occtoo, config.occtoo)).toEqual(
@@ -103,7 +96,7 @@ describe('refreshSyncs and setupSync', () => {
       initial.map(() => 'older than the last complete full sync, which read its data'),
     );
 
-    const second = await run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]);
+    const second = await run<Awaited<ReturnType<typeof refreshSyncs>>>(refreshSyncs, [{ days: 1 }]);
     expect(second.applied).toEqual([]);
     expect(second.found.length).toBe(first.found.length);
     expect(second.skipped.map((s) => s.syncId).sort()).toEqual(first.found.map((s) => s.syncId).sort());
@@ -113,15 +106,13 @@ describe('refreshSyncs and setupSync', () => {
   });
 
   it('applies the sync filters on the refresh path: a product that gained an excluded label is deleted', async () => {
-    sims = await startSims({ catalog: { products: 30, seed: 31 } });
-    const scenario = filterScenario(sims.catalog);
-    config = testConfig({
-      ...sims.env,
-      ...scenario.env,
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('refresh-filters'),
+    fixture = await startSyncFixture(env, workflowBundle, {
+      name: 'refresh-filters',
+      sims: { catalog: { products: 30, seed: 31 } },
+      config: (s) => filterScenario(s.catalog).env,
     });
-    worker = await createTestWorker(env, workflowBundle, config);
-    running = worker.run();
+    ({ sims, config } = fixture);
+    const scenario = filterScenario(sims.catalog);
     await env.client.workflow.execute(fullSync, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `full-${config.temporal.taskQueue}`,
@@ -136,7 +127,7 @@ describe('refreshSyncs and setupSync', () => {
       deliver: false,
     });
 
-    const result = await run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]);
+    const result = await run<Awaited<ReturnType<typeof refreshSyncs>>>(refreshSyncs, [{ days: 1 }]);
     expect(result.applied.length).toBeGreaterThan(0);
     expect(sims.occtoo.entity('products', target.id)).toBeUndefined();
     // MEDIA_DELETE is off: the deleted product's media stay, as for archived products.
@@ -146,13 +137,13 @@ describe('refreshSyncs and setupSync', () => {
 
   it('applies a sync once when its webhook and the refresh race', async () => {
     await setUp();
-    const gateway: RunningGateway = await startGateway(env.client, config);
+    const gateway = await startTestService(env, workflowBundle, config, { roles: 'gateway' });
     try {
-      sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRET });
+      sims.bluestone.webhooks.configure({ url: gateway.gateway!.webhookUrl, secret: SECRET });
       const [id] = sims.catalog.productIds();
       const published = sims.bluestone.publish({ contexts: ['en'], change: [id] });
       const [refresh] = await Promise.all([
-        run<Awaited<ReturnType<typeof refreshSyncs>>>('refreshSyncs', [{ days: 1 }]),
+        run<Awaited<ReturnType<typeof refreshSyncs>>>(refreshSyncs, [{ days: 1 }]),
         published.deliveries,
       ]);
       const syncId = published.syncs[0].id;
@@ -164,13 +155,13 @@ describe('refreshSyncs and setupSync', () => {
       const mentioned = [...refresh.applied, ...refresh.skipped.map((s) => s.syncId)];
       expect(mentioned).toContain(syncId);
     } finally {
-      await gateway.close();
+      await gateway.stop();
     }
   });
 
   it('fails setupSync on a misspelled context, naming it and listing the valid contexts', async () => {
     await setUp({ BLUESTONE_ADDITIONAL_CONTEXTS: 'l3471:sv,l3427:de' });
-    const err = await run('setupSync').catch((e: unknown) => e);
+    const err = await run(setupSync).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message?: string };
     expect(cause.type).toBe('ConfigurationError');
@@ -180,7 +171,7 @@ describe('refreshSyncs and setupSync', () => {
 
   it('pushes attribute and relation definitions, per language, to OCCTOO_SETUP_SOURCE', async () => {
     await setUp({ OCCTOO_SETUP_SOURCE: 'setup' });
-    const result = await run<Awaited<ReturnType<typeof setupSync>>>('setupSync');
+    const result = await run<Awaited<ReturnType<typeof setupSync>>>(setupSync);
     const definitions = sims.catalog.attributesIn('en');
     expect(result.attributes).toBe(definitions.length);
     expect(result.relations).toBe(sims.catalog.relationsIn('en').length);

@@ -5,7 +5,7 @@
  * excluded label must be deleted from Occtoo. (The refresh case can reuse test/support/sync-filters.)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { mediaAssetsOf, mediaKeyOf, productKeyOf } from '../../src/mapping';
 import type { Config } from '../../src/config';
 import {
@@ -14,10 +14,9 @@ import {
   type IncrementalSyncResult,
 } from '../../src/shared/sync-types';
 import { fullSync } from '../../src/workflows';
-import { testConfig } from '../support/config';
-import { startGateway, type RunningGateway } from '../support/gateway';
 import { waitFor } from '../support/processes';
-import { startSims, type Sims } from '../support/sims';
+import { startSyncFixture, type SyncFixture } from '../support/service';
+import type { Sims } from '../support/sims';
 import {
   excludedPropertyIds,
   filterProblems,
@@ -25,8 +24,7 @@ import {
   isExcludedProduct,
   type FilterScenario,
 } from '../support/sync-filters';
-import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 
 const SECRET = 'filters-webhook-secret';
 
@@ -36,9 +34,7 @@ describe('sync filters', () => {
   let sims: Sims;
   let scenario: FilterScenario;
   let config: Config;
-  let gateway: RunningGateway | undefined;
-  let worker: Worker;
-  let running: Promise<void>;
+  let fixture: SyncFixture;
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -46,16 +42,14 @@ describe('sync filters', () => {
   });
 
   beforeEach(async () => {
-    sims = await startSims({ catalog: { products: 40, seed: 13 } });
-    scenario = filterScenario(sims.catalog);
-    config = testConfig({
-      ...sims.env,
-      ...scenario.env,
-      WEBHOOK_SECRET: SECRET,
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('filters'),
+    fixture = await startSyncFixture(env, workflowBundle, {
+      name: 'filters',
+      roles: 'all',
+      sims: { catalog: { products: 40, seed: 13 } },
+      config: (s) => ({ ...filterScenario(s.catalog).env, WEBHOOK_SECRET: SECRET }),
     });
-    worker = await createTestWorker(env, workflowBundle, config);
-    running = worker.run();
+    ({ sims, config } = fixture);
+    scenario = filterScenario(sims.catalog);
   });
 
   afterEach(async () => {
@@ -63,11 +57,7 @@ describe('sync filters', () => {
       .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
       .terminate()
       .catch(() => undefined);
-    worker.shutdown();
-    await running;
-    await gateway?.close();
-    gateway = undefined;
-    await sims.close();
+    await fixture.close();
   });
 
   afterAll(async () => {
@@ -120,8 +110,11 @@ describe('sync filters', () => {
   });
 
   it('deletes a product that gains an excluded label, and sends no excluded attribute, in incremental syncs', async () => {
-    gateway = await startGateway(env.client, config);
-    sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRET, secretMode: 'header' });
+    sims.bluestone.webhooks.configure({
+      url: fixture.gateway!.webhookUrl,
+      secret: SECRET,
+      secretMode: 'header',
+    });
     await runFullSync();
     expect(filterProblems(sims, config, scenario)).toEqual([]);
 

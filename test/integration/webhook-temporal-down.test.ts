@@ -6,16 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createActivities, createClients } from '../../src/activities';
 import { createLogger } from '../../src/logger';
+import { startService, type RunningService } from '../../src/service';
 import { incrementalSyncWorkflowId } from '../../src/shared/sync-types';
 import { startDevServer, type DevServer } from '../../src/worker/dev-server';
 import { requireTemporalCli } from '../../src/worker/temporal-cli';
-import { createSyncWorker } from '../../src/worker/worker';
 import { testConfig } from '../support/config';
-import { startGateway, type RunningGateway } from '../support/gateway';
 import { freePort, waitFor } from '../support/processes';
 import { startSims, type Sims } from '../support/sims';
 import { bundleWorkflows, connectTestEnv } from '../support/temporal';
@@ -26,7 +22,7 @@ describe('webhooks while Temporal is down', () => {
   let dataDir: string;
   let sims: Sims;
   let server: DevServer | undefined;
-  let gateway: RunningGateway | undefined;
+  let gateway: RunningService | undefined;
 
   beforeAll(async () => {
     // Installs the test runtime (one per process) before our own worker starts.
@@ -35,7 +31,7 @@ describe('webhooks while Temporal is down', () => {
     sims = await startSims({ catalog: { products: 10, seed: 29 } });
   });
   afterAll(async () => {
-    await gateway?.close();
+    await gateway?.stop();
     await server?.stop();
     await sims?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -47,12 +43,19 @@ describe('webhooks while Temporal is down', () => {
     const start = () =>
       startDevServer({ cliPath: requireTemporalCli(), port, uiPort, namespace: 'default', dataDir, logger });
     server = await start();
-    const config = testConfig({ ...sims.env, WEBHOOK_SECRET: SECRET, TEMPORAL_TASK_QUEUE: 'temporal-down' });
-    const temporal = new Client({ connection: Connection.lazy({ address: server.address }) });
-    gateway = await startGateway(temporal, config);
+    const config = testConfig({
+      ...sims.env,
+      WEBHOOK_SECRET: SECRET,
+      TEMPORAL_TASK_QUEUE: 'temporal-down',
+      TEMPORAL_ADDRESS: server.address,
+      REFRESH_SCHEDULE: 'off',
+    });
+    // The gateway alone, with its own lazy connection, as `npm run gateway` runs it.
+    gateway = await startService(config, 'gateway', { logger, gateway: { host: '127.0.0.1', port: 0 } });
+    const temporal = gateway.temporal;
     // Bluestone waits Retry-After seconds; here one "second" lasts 100 ms.
     sims.bluestone.webhooks.configure({
-      url: gateway.webhookUrl,
+      url: gateway.gateway!.webhookUrl,
       secret: SECRET,
       retryAfterUnitMs: 100,
       maxRetryAfterRetries: 10,
@@ -77,26 +80,20 @@ describe('webhooks while Temporal is down', () => {
     expect(delivery.attempts.length).toBeGreaterThan(1);
 
     const workflowBundle = await bundleWorkflows();
-    const connection = await NativeConnection.connect({ address: server.address });
-    const worker: Worker = await createSyncWorker({
-      connection,
-      config,
-      workflowBundle,
-      activities: createActivities({ config, logger, ...createClients(config, logger) }),
-    });
-    await worker.runUntil(async () => {
+    const worker = await startService(config, 'worker', { logger, workflowBundle });
+    try {
       const handle = temporal.workflow.getHandle(
         incrementalSyncWorkflowId('temporal-down', published.syncs[0].id),
       );
       await waitFor('the incremental sync to start', () => handle.describe().then(() => true));
       expect(await handle.result()).toMatchObject({ status: 'applied' });
-    });
-    await connection.close();
+    } finally {
+      await worker.stop();
+    }
     expect(sims.occtoo.entity('products', id)?.properties).toContainEqual({
       id: 'Name',
       value: 'Published while Temporal was down',
       language: 'en',
     });
-    await temporal.connection.close();
   });
 });

@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mulberry32 } from '../../src/sim/catalog';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
+import { fullSync } from '../../src/workflows';
 import { requireTemporalCli } from '../../src/worker/temporal-cli';
 import { testConfig } from '../support/config';
-import { startGateway } from '../support/gateway';
 import { freePort, killProcessGroup, runTs, waitFor, type RunningProcess } from '../support/processes';
+import { startTestService } from '../support/service';
 import { startSims, type Sims } from '../support/sims';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -70,14 +71,14 @@ describe('two workers, metrics, logs and secrets', () => {
     }
 
     // A full sync cut into many small chunks, then an incremental sync through the gateway.
-    const handle = await env.client.workflow.start('fullSync', {
+    const handle = await env.client.workflow.start(fullSync, {
       taskQueue,
       workflowId: `${taskQueue}/observed-full-sync`,
       args: [{ options: { pagesPerChunk: 1 } }],
     });
     await handle.result();
-    const gateway = await startGateway(env.client, config);
-    sims.bluestone.webhooks.configure({ url: gateway.webhookUrl, secret: SECRETS.WEBHOOK_SECRET });
+    const gateway = await startTestService(env, undefined, config, { roles: 'gateway' });
+    sims.bluestone.webhooks.configure({ url: gateway.gateway!.webhookUrl, secret: SECRETS.WEBHOOK_SECRET });
     const published = sims.bluestone.publish({
       contexts: ['en'],
       change: sims.catalog.productIds().slice(0, 3),
@@ -88,7 +89,7 @@ describe('two workers, metrics, logs and secrets', () => {
     );
     await waitFor('the incremental sync to start', () => incremental.describe().then(() => true));
     await incremental.result();
-    await gateway.close();
+    await gateway.stop();
 
     // The full sync's chunks ran on both workers (identities are pid@host).
     const history = await handle.fetchHistory();

@@ -4,7 +4,7 @@
  * never calls src/mapping/filters.ts, so a bug there cannot hide in the expectation.
  * Any sync kind can use it: run the sync with `scenario.env`, then expect `filterProblems` to be [].
  */
-import { readProduct } from '../../src/bluestone/client';
+import { readProduct } from '../../src/bluestone/schemas';
 import { mapProduct, productKeyOf } from '../../src/mapping';
 import type { Attribute } from '../../src/bluestone/types';
 import { isValidId } from '../../src/mapping/sanitize';

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment, workflowInterceptorModules } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-
-let runtimeInstalled = false;
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { createLogger } from '../../src/logger';
+import { installRuntime } from '../../src/worker/worker';
 
 export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   const address = process.env.BOS_TEST_TEMPORAL_ADDRESS;
@@ -15,10 +15,8 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
       'No Temporal test server: run the integration tests through jest (globalSetup starts one).',
     );
   }
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  // The service's own (once per process), so that startService in a test finds it installed.
+  installRuntime(createLogger({ level: 'WARN' }));
   return TestWorkflowEnvironment.createFromExistingServer({ address });
 }
 

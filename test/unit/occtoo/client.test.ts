@@ -4,11 +4,11 @@ import express from 'express';
 import { ApiError, FailureType } from '../../../src/http/api-error';
 import {
   clearOcctooCaches,
-  OcctooApiError,
   OcctooClient,
   type OcctooClientOptions,
   type OcctooRetryEvent,
 } from '../../../src/occtoo/client';
+import { OcctooApiError } from '../../../src/occtoo/errors';
 import type { OcctooEntity } from '../../../src/occtoo/types';
 import type { FaultOptions } from '../../../src/sim/faults';
 import { startOcctooSim, type OcctooSim } from '../../../src/sim/occtoo-sim';

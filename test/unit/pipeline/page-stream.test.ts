@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { streamPages, type PageStreamOptions } from '../../../src/pipeline/page-stream';
+import { numberedPageReader, streamPages, type PageStreamOptions } from '../../../src/pipeline/page-stream';
 
 /** A cursor stream of `pages` pages of 2 items, cursors "1", "2", …; then an empty page (Bluestone's end). */
 function fakeStream(pages: number, timing: { readMs?: number; pushMs?: number; failPushOf?: number } = {}) {
@@ -148,5 +148,31 @@ describe('streamPages', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('numberedPageReader', () => {
+  it('counts pages from 0 and stops after the page that reaches totalCount', async () => {
+    const asked: number[] = [];
+    const read = numberedPageReader(2, async ({ pageNo, itemsOnPage }) => {
+      asked.push(pageNo);
+      expect(itemsOnPage).toBe(2);
+      return { totalCount: 5, results: [pageNo * 2, pageNo * 2 + 1].filter((n) => n < 5) };
+    });
+    expect(await read(undefined)).toEqual({ items: [0, 1], nextCursor: '1' });
+    expect(await read('1')).toEqual({ items: [2, 3], nextCursor: '2' });
+    expect(await read('2')).toEqual({ items: [4], nextCursor: undefined });
+    expect(asked).toEqual([0, 1, 2]);
+  });
+
+  it('keeps going after a short bare-array page: only an empty page ends the listing', async () => {
+    const read = numberedPageReader(3, async ({ pageNo }) => (pageNo < 2 ? [pageNo] : []));
+    const result = await streamPages({
+      readPage: read,
+      processPage: async (items) => items.length,
+      onCommitted: () => undefined,
+      maxPages: 10,
+    });
+    expect(result).toEqual({ nextCursor: undefined, done: true, pages: 2 });
   });
 });

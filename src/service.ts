@@ -1,0 +1,244 @@
+/**
+ * The one composition root: the Temporal runtime and connections, the embedded Temporal server,
+ * the refresh schedule, the worker and the gateway, started in that order and stopped in one
+ * sequence. `npm start` and its `worker` and `gateway` roles, the demo, the benchmarks and the
+ * integration tests all start the service here.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { createApp } from './api/app';
+import { BluestoneClient } from './bluestone/client';
+import { secretsOf, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { OcctooClient } from './occtoo/client';
+import type { PushTuning } from './pipeline/page-processor';
+import { activityAwareLogger, recordRetry } from './telemetry';
+import { startDevServer, type DevServer } from './worker/dev-server';
+import { ensureRefreshSchedule } from './worker/schedules';
+import { requireTemporalCli } from './worker/temporal-cli';
+import { gatewayConnection, temporalConnectionOptions } from './worker/temporal-connection';
+import { createSyncWorker, installRuntime, type WorkerOverrides } from './worker/worker';
+
+/** `all`: worker and gateway (with the embedded Temporal server when TEMPORAL_ADDRESS is unset). */
+export type Roles = 'all' | 'worker' | 'gateway';
+
+export interface ServiceOptions {
+  /** Defaults to one from the config's LOG_LEVEL, LOG_FORMAT and secrets. */
+  logger?: Logger;
+  /** Connections the caller owns (tests: the run's dev server): used as they are, never closed. */
+  temporal?: { connection: NativeConnection; client: Client };
+  /** A prebuilt workflow bundle (tests bundle once per file); defaults to bundling src/workflows. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Media concurrency and polling (the demo and tests poll the quick simulator more often). */
+  tuning?: PushTuning;
+  worker?: WorkerOverrides;
+  /** Where the gateway listens: every interface on PORT by default; port 0 takes a free one. */
+  gateway?: { host?: string; port?: number };
+}
+
+export interface RunningGateway {
+  url: string;
+  webhookUrl: string;
+  port: number;
+  server: Server;
+}
+
+export interface RunningService {
+  /** The service's Temporal client (the gateway's, for the gateway role alone). */
+  temporal: Client;
+  worker?: Worker;
+  gateway?: RunningGateway;
+  devServer?: DevServer;
+  /**
+   * Settles when the worker stops, whether by stop() or on its own; rejects with its failure.
+   * Without a worker, resolves when stop() is called.
+   */
+  done: Promise<void>;
+  /** Worker first (in-flight activities get SHUTDOWN_GRACE_SECONDS), gateway, connections, server. */
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  config: Config,
+  roles: Roles,
+  options: ServiceOptions = {},
+): Promise<RunningService> {
+  const logger =
+    options.logger ??
+    createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
+  const runsWorker = roles !== 'gateway';
+  // The worker's native runtime (the gateway's connection is plain gRPC and needs none).
+  if (runsWorker) installRuntime(logger, config.temporal.metricsAddress);
+
+  // Closed in reverse order by stop(), after the worker drained.
+  const closers: { what: string; close: () => Promise<void> }[] = [];
+  let worker: Worker | undefined;
+  let workerDone: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  let markStopped: () => void = () => undefined;
+  const stopCalled = new Promise<void>((resolve) => (markStopped = resolve));
+
+  const stop = () => {
+    stopped ??= (async () => {
+      markStopped();
+      if (worker && workerDone) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerDone.catch(() => undefined);
+      }
+      for (const { what, close } of closers.reverse()) {
+        await close().catch((err) => logger.warn('Shutdown step failed', { step: what, error: String(err) }));
+      }
+    })();
+    return stopped;
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    let address = config.temporal.address;
+    if (!address && roles === 'all' && !options.temporal) {
+      devServer = await startDevServer({
+        cliPath: requireTemporalCli(),
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        dataDir: config.temporal.dataDir,
+        logger,
+      });
+      closers.push({ what: 'the embedded Temporal server', close: () => devServer!.stop() });
+      address = devServer.address;
+    }
+    // A separate worker or gateway without TEMPORAL_ADDRESS joins the embedded server of `npm start`.
+    address ??= `127.0.0.1:${config.temporal.devPort}`;
+    const connect = temporalConnectionOptions(config, address);
+    const { namespace } = config.temporal;
+
+    let temporal: Client | undefined = options.temporal?.client;
+    if (runsWorker) {
+      let connection = options.temporal?.connection;
+      if (!connection) {
+        const native = await NativeConnection.connect(connect);
+        closers.push({ what: 'the worker connection', close: () => native.close() });
+        // Activities that talk to Temporal (the refresh) and the schedule use a client connection.
+        const clientConnection = await Connection.connect(connect);
+        closers.push({ what: 'the client connection', close: () => clientConnection.close() });
+        connection = native;
+        temporal = new Client({ connection: clientConnection, namespace });
+      }
+      await ensureRefreshSchedule(temporal!, config, logger);
+      const running = await createSyncWorker({
+        connection,
+        config,
+        workflowBundle: options.workflowBundle,
+        overrides: options.worker,
+        activities: createActivities({
+          config,
+          logger,
+          temporal,
+          tuning: options.tuning,
+          ...createClients(config, logger),
+        }),
+      });
+      worker = running;
+      workerDone = running.run();
+      // Never an unhandled rejection: callers read the failure from `done`.
+      workerDone.catch(() => undefined);
+      logger.info('Worker polling', {
+        address,
+        taskQueue: config.temporal.taskQueue,
+        environment: config.temporal.environment,
+        metrics: config.temporal.metricsAddress ? `http://${config.temporal.metricsAddress}/metrics` : 'off',
+      });
+    }
+
+    let gateway: RunningGateway | undefined;
+    if (roles !== 'worker') {
+      let gatewayClient = options.temporal?.client;
+      if (!gatewayClient) {
+        const connection = gatewayConnection(connect);
+        closers.push({ what: 'the gateway connection', close: () => connection.close() });
+        gatewayClient = new Client({ connection, namespace });
+      }
+      temporal ??= gatewayClient;
+      const host = options.gateway?.host;
+      const server = await listen(
+        createApp({ temporal: gatewayClient, config, logger }),
+        options.gateway?.port ?? config.gateway.port,
+        host,
+      );
+      closers.push({ what: 'the gateway', close: () => closeServer(server) });
+      const port = (server.address() as AddressInfo).port;
+      const url = `http://${host ?? 'localhost'}:${port}`;
+      gateway = { url, webhookUrl: `${url}/webhooks/bluestone`, port, server };
+      logger.info('Gateway listening', { url });
+    }
+    if (devServer) logger.info('Temporal Web UI', { url: devServer.uiUrl });
+
+    return {
+      temporal: temporal!,
+      worker,
+      gateway,
+      devServer,
+      done: workerDone ?? stopCalled,
+      stop,
+    };
+  } catch (err) {
+    // What started before the failure stops again: no worker, port or server is left behind.
+    await stop();
+    throw err;
+  }
+}
+
+/** The API clients a worker uses, built from configuration. */
+export function createClients(
+  config: Config,
+  baseLogger: Logger,
+): Pick<ActivityDeps, 'bluestone' | 'occtoo'> {
+  // Retries happen inside activities: their log lines name the workflow too.
+  const logger = activityAwareLogger(baseLogger);
+  return {
+    bluestone: new BluestoneClient({
+      baseUrl: config.bluestone.apiUrl,
+      apiKey: config.bluestone.apiKey,
+      onRetry: (e) => {
+        recordRetry('bluestone', e.reason);
+        logger.warn('Retrying Bluestone call', { ...e });
+      },
+    }),
+    occtoo: new OcctooClient({
+      baseUrl: config.occtoo.ingestUrl,
+      dataProviderId: config.occtoo.dataProviderId,
+      dataProviderSecret: config.occtoo.dataProviderSecret,
+      maxBatchEntities: config.occtoo.batchSize,
+      onRetry: (e) => {
+        recordRetry('occtoo', e.reason);
+        logger.warn('Retrying Occtoo call', { ...e });
+      },
+    }),
+  };
+}
+
+/** The gateway's one `listen`. */
+function listen(app: ReturnType<typeof createApp>, port: number, host: string | undefined): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = host === undefined ? app.listen(port) : app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} is already in use: choose another with PORT=...`)
+          : err,
+      ),
+    );
+  });
+}
+
+/** Stops accepting, and ends idle keep-alive connections, which would otherwise hold it open. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
