@@ -4,7 +4,7 @@
  * same reads and imports without Temporal (bench/lib/baseline-sync.ts), to measure what Temporal
  * costs. Both runs must leave Occtoo equal to the catalog.
  *
- *   npm run bench:full-sync -- --products 20000 --contexts 3 [--latency-ms 50] [--seed N] [--json]
+ *   npm run bench:full-sync -- --products 20000 --contexts 3 [--latency-ms 50] [--seed N] [--again] [--json]
  *
  * products/s = product pages read × 100 (the page size) ÷ elapsed seconds of the whole sync
  * (plan, categories and products): product-context reads per second, all contexts together.
@@ -34,6 +34,8 @@ import {
   type ProcessFigures,
 } from './lib/proc';
 import { startBenchTemporal, type BenchTemporal } from './lib/temporal-server';
+import { againLines, runAgain, type AgainFigures } from './lib/again';
+import { startBenchDatabase } from './lib/database';
 
 const TARGET_RATIO = 0.8;
 
@@ -152,9 +154,18 @@ async function main(): Promise<number> {
     `Temporal dev server at ${testEnv.address} (in memory, headless), started in ${seconds(Date.now() - t)} s`,
   );
 
+  // The worker's record of what was sent: a PostgreSQL of its own, empty at the start.
+  t = Date.now();
+  const database = await startBenchDatabase();
+  cleanups.push(() => database.stop());
+  say(`Embedded PostgreSQL for the record started in ${seconds(Date.now() - t)} s`);
+
   const taskQueue = `bench-full-sync-${randomUUID()}`;
   const serviceEnv: Record<string, string> = {
     ...sims.env,
+    DATABASE_URL: database.url,
+    // Nothing reads the worker's metrics here, and their usual port may be taken (npm start, tests).
+    WORKER_METRICS_ADDRESS: 'off',
     TEMPORAL_ADDRESS: testEnv.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_FORMAT: 'json',
@@ -187,9 +198,11 @@ async function main(): Promise<number> {
     sims.occtoo.reset();
     sims.bluestone.resetStats();
     say(`\nTemporal full sync${label} …`);
+    // Occtoo was emptied but the record remembers the previous round: later rounds force.
     const temporal = await runTemporal(opts, sims, testEnv, taskQueue, workflowOptions, deadline, {
       worker,
       temporalPids,
+      force: round > 1,
     });
     expected ??= expectedOcctooState(catalog, config, sims.occtoo.mediaFiles());
     guardAgainstEmpty(expected);
@@ -216,6 +229,19 @@ async function main(): Promise<number> {
       say(`  ${fmt(baseline.productsPerSecond)} products/s in ${baseline.elapsedSeconds} s`);
     }
   }
+
+  // 3b. --again: a second full sync of the unchanged catalog, on Occtoo as the last run left it.
+  let again: AgainFigures | undefined;
+  if (opts.again) {
+    sims.bluestone.resetStats();
+    say('\nSecond full sync of the unchanged catalog (--again) …');
+    const run = await runAgain(testEnv.client, sims, taskQueue, workflowOptions, deadline);
+    const diffs = compareWithOcctoo(expected!, sims.occtoo, config.occtoo);
+    again = { ...run, occtooEqualsCatalog: diffs.length === 0, differences: diffs.slice(0, 10) };
+    say(
+      `  ${fmt(again.productsPerSecond)} products/s in ${again.elapsedSeconds} s; ${fmt(again.entitiesSent)} entities sent`,
+    );
+  }
   await worker.stop();
 
   // 4. Report: the median run of each kind (the only run unless --repeat).
@@ -230,7 +256,9 @@ async function main(): Promise<number> {
     ? (contexts.length * PRODUCT_PAGE_SIZE * 1000) / opts.latencyMs
     : undefined;
   const limitRatio = cursorLimit ? temporalFigures.productsPerSecond / cursorLimit : undefined;
-  const allEqual = [...temporalRuns, ...baselineRuns].every((r) => r.occtooEqualsCatalog);
+  const allEqual =
+    [...temporalRuns, ...baselineRuns].every((r) => r.occtooEqualsCatalog) &&
+    (again?.occtooEqualsCatalog ?? true);
   const figures = {
     benchmark: 'full-sync',
     date: startedAt.toISOString(),
@@ -245,6 +273,7 @@ async function main(): Promise<number> {
       generateSeconds: catalogSeconds,
     },
     temporal: temporalFigures,
+    again,
     baseline,
     ratioToBaseline: ratio,
     baselineRatioToCursorReadLimit:
@@ -262,6 +291,7 @@ async function main(): Promise<number> {
     },
   };
   printReport(figures, temporalFigures, baseline, ratio, cursorLimit, limitRatio, opts);
+  if (again) say(['', ...againLines(again, temporalFigures)].join('\n'));
   console.log(JSON.stringify(figures));
   return allEqual ? 0 : 1;
 }
@@ -273,7 +303,7 @@ async function runTemporal(
   taskQueue: string,
   workflowOptions: FullSyncOptions,
   deadline: number,
-  procs: { worker: TsChild; temporalPids: number[] },
+  procs: { worker: TsChild; temporalPids: number[]; force: boolean },
 ): Promise<{
   figures: Omit<TemporalFigures, 'worker'>;
   worker: { peakRssDuringSyncMb: number; hwmMb: number };
@@ -291,7 +321,7 @@ async function runTemporal(
     const handle = await client.workflow.start(fullSync, {
       taskQueue,
       workflowId,
-      args: [{ options: workflowOptions }],
+      args: [{ options: workflowOptions, ...(procs.force ? { force: true } : {}) }],
       // Bounds the whole continue-as-new chain on the server side too.
       workflowExecutionTimeout: Math.max(10_000, deadline - Date.now()),
     });

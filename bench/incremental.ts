@@ -29,6 +29,7 @@ import { commandLineOrExit } from '../src/command-line';
 import { spawnTs } from './lib/children';
 import { INCREMENTAL_USAGE, parseIncrementalArgs, type IncrementalBenchArgs } from './lib/incremental-args';
 import { startBenchTemporal, type BenchTemporal } from './lib/temporal-server';
+import { startBenchDatabase } from './lib/database';
 import { stageDurations, syncTimeline, type Marks } from './lib/sync-timeline';
 import {
   cpuNow,
@@ -230,9 +231,16 @@ async function main(): Promise<number> {
   lastResort.push(() => temporal.kill());
   say(`Temporal dev server at ${temporal.address} (in memory, headless), started in ${Date.now() - t} ms`);
 
+  // The record of what was sent (worker and gateway): a PostgreSQL of its own, empty at the start.
+  t = Date.now();
+  const database = await startBenchDatabase();
+  cleanups.push(() => database.stop());
+  say(`Embedded PostgreSQL for the record started in ${Date.now() - t} ms`);
+
   const taskQueue = `bench-incremental-${randomUUID()}`;
   const serviceEnv: Record<string, string> = {
     ...sims.env,
+    DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_FORMAT: 'json',

@@ -1,8 +1,9 @@
 /**
  * The one composition root: the Temporal runtime and connections, the embedded Temporal server,
- * the refresh schedule, the worker and the gateway, started in that order and stopped in one
- * sequence. `npm start` and its `worker` and `gateway` roles, the demo, the benchmarks and the
- * integration tests all start the service here.
+ * the database (DATABASE_URL or the embedded PostgreSQL) and its record, the refresh schedule, the
+ * worker and the gateway, started in that order and stopped in one sequence. `npm start` and its
+ * `worker` and `gateway` roles, the demo, the benchmarks and the integration tests all start the
+ * service here.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,9 @@ import { secretsOf, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { OcctooClient } from './occtoo/client';
 import type { PushTuning } from './pipeline/page-processor';
+import { DatabaseUnreachable, openDatabase, prepareDatabase, type Database } from './state/database';
+import { PostgresRecord } from './state/postgres-record';
+import type { SyncRecord } from './state/record';
 import { activityAwareLogger, recordRetry } from './telemetry';
 import { startDevServer, type DevServer } from './worker/dev-server';
 import { ensureRefreshSchedule } from './worker/schedules';
@@ -52,12 +56,19 @@ export interface RunningService {
   worker?: Worker;
   gateway?: RunningGateway;
   devServer?: DevServer;
+  /** The database (its pool), closed by stop() after the worker drained. */
+  database?: Database;
+  /** The worker's record of what was sent, scoped to its task queue. */
+  record?: SyncRecord;
   /**
    * Settles when the worker stops, whether by stop() or on its own; rejects with its failure.
    * Without a worker, resolves when stop() is called.
    */
   done: Promise<void>;
-  /** Worker first (in-flight activities get SHUTDOWN_GRACE_SECONDS), gateway, connections, server. */
+  /**
+   * Worker first (in-flight activities get SHUTDOWN_GRACE_SECONDS), gateway, connections, the
+   * database, the embedded servers.
+   */
   stop(): Promise<void>;
 }
 
@@ -112,10 +123,29 @@ export async function startService(
     }
     // A separate worker or gateway without TEMPORAL_ADDRESS joins the embedded server of `npm start`.
     address ??= `127.0.0.1:${config.temporal.devPort}`;
+
+    // The same for the database: `npm start` runs an embedded PostgreSQL when DATABASE_URL is unset.
+    let database: Database | undefined;
+    let databaseProblem: DatabaseUnreachable | undefined;
+    try {
+      database = await openDatabase({
+        url: config.database.url,
+        dataDir: config.temporal.dataDir,
+        embedded: roles === 'all' ? 'start' : 'join',
+        logger,
+      });
+      const opened = database;
+      closers.push({ what: 'the database', close: () => opened.close() });
+    } catch (err) {
+      // A gateway alone still starts, and its /health says what to fix.
+      if (runsWorker || !(err instanceof DatabaseUnreachable)) throw err;
+      databaseProblem = err;
+    }
     const connect = temporalConnectionOptions(config, address);
     const { namespace } = config.temporal;
 
     let temporal: Client | undefined = options.temporal?.client;
+    let record: SyncRecord | undefined;
     if (runsWorker) {
       let connection = options.temporal?.connection;
       if (!connection) {
@@ -127,6 +157,9 @@ export async function startService(
         connection = native;
         temporal = new Client({ connection: clientConnection, namespace });
       }
+      // An unreachable database stops start-up here, with one line naming DATABASE_URL.
+      await prepareDatabase(database!, logger);
+      record = new PostgresRecord(database!.pool, config.temporal.taskQueue);
       await ensureRefreshSchedule(temporal!, config, logger);
       const running = await createSyncWorker({
         connection,
@@ -138,6 +171,7 @@ export async function startService(
           logger,
           temporal,
           tuning: options.tuning,
+          record,
           ...createClients(config, logger),
         }),
       });
@@ -164,7 +198,12 @@ export async function startService(
       temporal ??= gatewayClient;
       const host = options.gateway?.host;
       const server = await listen(
-        createApp({ temporal: gatewayClient, config, logger }),
+        createApp({
+          temporal: gatewayClient,
+          config,
+          logger,
+          database: { check: () => database?.check() ?? Promise.reject(databaseProblem) },
+        }),
         options.gateway?.port ?? config.gateway.port,
         host,
       );
@@ -181,6 +220,8 @@ export async function startService(
       worker,
       gateway,
       devServer,
+      database,
+      record,
       done: workerDone ?? stopCalled,
       stop,
     };

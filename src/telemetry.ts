@@ -18,6 +18,7 @@ function currentActivity(): Context | undefined {
 interface SyncCounters {
   read: ReturnType<MetricMeter['createCounter']>;
   sent: ReturnType<MetricMeter['createCounter']>;
+  unchanged: ReturnType<MetricMeter['createCounter']>;
   deleted: ReturnType<MetricMeter['createCounter']>;
   setAside: ReturnType<MetricMeter['createCounter']>;
   mediaUploaded: ReturnType<MetricMeter['createCounter']>;
@@ -35,6 +36,11 @@ function counters(): SyncCounters | undefined {
     c = {
       read: meter.createCounter('sync_entities_read', 'entities', 'Entities read from Bluestone'),
       sent: meter.createCounter('sync_entities_sent', 'entities', 'Entities Occtoo accepted'),
+      unchanged: meter.createCounter(
+        'sync_entities_unchanged',
+        'entities',
+        'Entities not sent: Occtoo already holds them as mapped now (or newer)',
+      ),
       deleted: meter.createCounter('sync_entities_deleted', 'entities', 'Entities deleted from Occtoo'),
       setAside: meter.createCounter('sync_entities_set_aside', 'entities', 'Entities that could not be sent'),
       mediaUploaded: meter.createCounter(
@@ -61,13 +67,21 @@ function counters(): SyncCounters | undefined {
 
 export function recordPage(
   source: string,
-  page: { read: number; sent: number; deleted: number; setAside: number; mediaUploaded: number },
+  page: {
+    read: number;
+    sent: number;
+    unchanged?: number;
+    deleted: number;
+    setAside: number;
+    mediaUploaded: number;
+  },
 ): void {
   const c = counters();
   if (!c) return;
   const attrs = { source };
   c.read.add(page.read, attrs);
   c.sent.add(page.sent, attrs);
+  c.unchanged.add(page.unchanged ?? 0, attrs);
   c.deleted.add(page.deleted, attrs);
   c.setAside.add(page.setAside, attrs);
   c.mediaUploaded.add(page.mediaUploaded, attrs);

@@ -26,6 +26,8 @@ export interface BenchArgs {
   repeat: number;
   /** Write V8 CPU profiles of the worker and baseline processes here (investigations). */
   profileDir?: string;
+  /** After the measured run, a second full sync of the unchanged catalog (it should send nothing). */
+  again: boolean;
 }
 
 export const USAGE = `Usage: npm run bench:full-sync -- [options]
@@ -42,6 +44,7 @@ export const USAGE = `Usage: npm run bench:full-sync -- [options]
   --repeat N              run Temporal and baseline N times each, alternating; report medians (default 1)
   --timeout-s N           give up after N seconds (default 3600)
   --profile-dir DIR       write V8 CPU profiles (.cpuprofile) of the worker and baseline processes to DIR
+  --again                 then a second full sync of the unchanged catalog: products/s, entities sent
   --json                  print only the final JSON line`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
@@ -59,6 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     'profile-dir': { type: 'string' },
     repeat: { type: 'string' },
     json: { type: 'boolean' },
+    again: { type: 'boolean' },
     help: { type: 'boolean' },
   });
   if (values.help) return 'help';
@@ -80,6 +84,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     timeoutSeconds: wholeNumber(s('timeout-s'), 'timeout-s', 3600, 10, 86_400)!,
     repeat: wholeNumber(s('repeat'), 'repeat', 1, 1, 20)!,
     json: values.json === true,
+    again: values.again === true,
     profileDir: s('profile-dir') ? path.resolve(s('profile-dir')!) : undefined,
   };
 }

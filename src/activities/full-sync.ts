@@ -8,6 +8,7 @@ import { runChunk } from '../pipeline/chunk';
 import { numberedPageReader } from '../pipeline/page-stream';
 import type { Category, Product } from '../bluestone/types';
 import { createPageProcessor, type PushTuning } from '../pipeline/page-processor';
+import type { SyncRecord } from '../state/record';
 
 export interface FullSyncDeps {
   config: Config;
@@ -15,6 +16,7 @@ export interface FullSyncDeps {
   bluestone: BluestoneClient;
   occtoo: OcctooClient;
   tuning?: PushTuning;
+  record?: SyncRecord;
 }
 
 export interface ChunkInput {
@@ -24,6 +26,17 @@ export interface ChunkInput {
   /** First product id of the stream, once known (restart detection). */
   head?: string;
   maxPages: number;
+  /** The full sync's first run id (stable across continue-as-new): what the record says sent or saw it. */
+  runId?: string;
+  /** full-sync --force: re-send unchanged entities. */
+  force?: boolean;
+}
+
+/** The sources a full sync covers, as its result reports them. */
+export interface FullSyncScope {
+  categories: boolean;
+  products: boolean;
+  contexts: string[];
 }
 
 /**
@@ -32,8 +45,14 @@ export interface ChunkInput {
  * worker crash) resumes from that checkpoint rather than from the chunk's start.
  */
 export function createFullSyncActivities(deps: FullSyncDeps) {
-  const { config, bluestone } = deps;
+  const { config, bluestone, record } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
+  const run = (input: ChunkInput, readAt: number) => ({
+    readAt,
+    runId: input.runId,
+    fullSyncRunId: input.runId,
+    force: input.force,
+  });
 
   return {
     /** Resolves the contexts to sync (setupSync, run just before, has checked them against Bluestone). */
@@ -53,6 +72,34 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
       return configured.filter((c) => wanted.includes(c.context));
     },
 
+    /**
+     * Notes for the full sync's result: a source with nothing recorded (a new database) cannot
+     * have the values cleared in Bluestone before this run cleared in Occtoo.
+     */
+    async emptyRecordNotes(input: { categories: boolean; products: boolean }): Promise<string[]> {
+      if (!record) return [];
+      const sources = [
+        ...(input.categories ? [config.occtoo.categoriesSource] : []),
+        ...(input.products ? [config.occtoo.productsSource] : []),
+      ];
+      const empty = [];
+      for (const source of sources) if (await record.isEmpty(source)) empty.push(source);
+      return empty.length
+        ? [
+            `The record was empty for ${empty.join(', ')}: values cleared in Bluestone before this run could not be cleared in Occtoo, because this service never recorded sending them. This run rebuilds the record; later syncs clear what vanishes.`,
+          ]
+        : [];
+    },
+
+    /** A full sync of everything finished without a failed stream: the record says so. */
+    async completeFullSync(input: { runId: string; scope: FullSyncScope }): Promise<void> {
+      const everything =
+        input.scope.categories &&
+        input.scope.products &&
+        allContexts(config).every((c) => input.scope.contexts.includes(c.context));
+      if (record && everything) await record.recordFullSyncComplete(input.runId);
+    },
+
     async syncCategoryChunk(input: ChunkInput): Promise<ChunkResult> {
       return runChunk<Category>({
         source: 'categories',
@@ -62,7 +109,8 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
         readPage: numberedPageReader(CATEGORY_PAGE_SIZE, (page, signal) =>
           bluestone.categoryScanPage(input.pass.context, page, { signal }),
         ),
-        processPage: (items, signal) => pages.processCategories(input.pass, items, signal),
+        processPage: (items, signal, readAt) =>
+          pages.processCategories(input.pass, items, signal, run(input, readAt)),
       });
     },
 
@@ -81,7 +129,8 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
           });
           return { items: page.results, nextCursor: page.nextCursor ?? undefined };
         },
-        processPage: (items, signal) => pages.processProducts(input.pass, items, signal),
+        processPage: (items, signal, readAt) =>
+          pages.processProducts(input.pass, items, signal, run(input, readAt)),
         watchRestart: (cursor, items) => {
           if (cursor === undefined) head = items[0]?.id;
           const restarted = cursor !== undefined && head !== undefined && items[0]?.id === head;

@@ -30,6 +30,7 @@ import {
   type PageOutcome,
   type PushTuning,
 } from '../pipeline/page-processor';
+import type { SyncRecord } from '../state/record';
 
 export interface IncrementalSyncDeps {
   config: Config;
@@ -37,6 +38,7 @@ export interface IncrementalSyncDeps {
   bluestone: BluestoneClient;
   occtoo: OcctooClient;
   tuning?: PushTuning;
+  record?: SyncRecord;
 }
 
 export interface DifferencesChunkInput {
@@ -57,7 +59,7 @@ const CATEGORY_READ_CONCURRENCY = 8;
  * current state first, so a sync applied late never deletes what a newer sync brought back.
  */
 export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
-  const { config, bluestone, occtoo, logger } = deps;
+  const { config, bluestone, occtoo, logger, record } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
   const plans = (): ContextPlan[] => allContexts(config).map((c, i) => ({ ...c, isDefault: i === 0 }));
   const pushOptions = (signal?: AbortSignal) => ({
@@ -73,16 +75,26 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
     signal?: AbortSignal,
   ) {
     if (keys.length === 0) return;
-    const pushed = await pushEntities(occtoo, source, keys.map(deleteEntity), pushOptions(signal));
+    const entities = keys.map(deleteEntity);
+    const pushed = await pushEntities(occtoo, source, entities, pushOptions(signal));
     outcome.deleted += pushed.sent;
+    // Deleted: forgotten, so that the entity is sent in full if it comes back.
+    const refused = new Set(pushed.setAside.map((s) => s.key));
+    await record?.forget(
+      source,
+      entities.map((e) => e.key).filter((k) => !refused.has(k)),
+    );
     for (const s of pushed.setAside)
       outcome.setAside.push({ source: 'products', id: s.key, reason: s.reason });
   }
 
   async function applyProductDifferences(pass: ContextPlan, diffs: Difference[], signal: AbortSignal) {
     const ids = [...new Set(diffs.map((d) => d.id))];
+    const readAt = Date.now();
     const found = ids.length ? await bluestone.getProductsByIds(ids, pass.context, { signal }) : [];
-    const outcome = found.length ? await pages.processProducts(pass, found, signal) : emptyOutcome();
+    const outcome = found.length
+      ? await pages.processProducts(pass, found, signal, { readAt })
+      : emptyOutcome();
     const present = new Set(found.map((p) => p.id));
     const gone = diffs.filter((d) => d.diffType === 'DELETE' && !present.has(d.id)).map((d) => d.id);
     // Occtoo holds one entity per product for every language: only the default context's
@@ -107,6 +119,7 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
 
   async function applyCategoryDifferences(pass: ContextPlan, diffs: Difference[], signal: AbortSignal) {
     const ids = [...new Set(diffs.map((d) => d.id))];
+    const readAt = Date.now();
     const read = await mapWithConcurrency(ids, CATEGORY_READ_CONCURRENCY, async (id) => {
       try {
         return await bluestone.getCategory(id, pass.context, 0, { signal });
@@ -116,7 +129,9 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
       }
     });
     const found = read.filter((c): c is Category => c !== undefined);
-    const outcome = found.length ? await pages.processCategories(pass, found, signal) : emptyOutcome();
+    const outcome = found.length
+      ? await pages.processCategories(pass, found, signal, { readAt })
+      : emptyOutcome();
     const present = new Set(found.map((c) => c.id));
     const gone = diffs.filter((d) => d.diffType === 'DELETE' && !present.has(d.id)).map((d) => d.id);
     // As in the original provider, a deleted category is deleted in Occtoo (from the default context).
@@ -229,6 +244,7 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
           if (config.mapping.handleMedia === 'occtoo' && assets.length) {
             const files = await occtoo.findFilesByUniqueIds(assets.map(mediaUniqueIdentifier));
             for (const file of files.values()) await occtoo.deleteFile(file.id);
+            await record?.forgetUploads(assets.map(mediaUniqueIdentifier));
           }
           for (const id of ids.filter((i) => !byId.has(i))) {
             result.notDeleted.push({

@@ -10,6 +10,7 @@ import { createSetupActivities } from './setup';
 import type { OcctooClient } from '../occtoo/client';
 import type { PushTuning } from '../pipeline/page-processor';
 import { activityAwareLogger } from '../telemetry';
+import type { SyncRecord } from '../state/record';
 
 /** What activities receive: their clients, config and logger (tests pass real or simulated ones). */
 export interface ActivityDeps {
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   /** For activities that talk to Temporal itself (the refresh hands syncs to the coordinator). */
   temporal?: Client;
   tuning?: PushTuning;
+  /** What was sent to Occtoo before (issue #12); absent: every sync sends everything, clears nothing. */
+  record?: SyncRecord;
 }
 
 export function createActivities(input: ActivityDeps) {

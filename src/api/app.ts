@@ -11,6 +11,8 @@ export interface GatewayDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
+  /** The service's database, which /health reports. */
+  database?: { check(): Promise<void> };
 }
 
 /** The Express gateway: webhooks in, workflows started; admin routes for operators. */

@@ -4,10 +4,14 @@ import type { Config } from '../config';
 import { healthCheck } from '../workflows/health-check';
 
 /**
- * `GET /health`: whether the gateway reaches Temporal (200) or not (503). `?deep=true` also
- * runs the health-check workflow, proving that a worker polls the task queue.
+ * `GET /health`: whether the gateway reaches Temporal and the database (200) or not (503).
+ * `?deep=true` also runs the health-check workflow, proving that a worker polls the task queue.
  */
-export function healthRouter(deps: { temporal: Client; config: Config }): Router {
+export function healthRouter(deps: {
+  temporal: Client;
+  config: Config;
+  database?: { check(): Promise<void> };
+}): Router {
   const router = Router();
   router.get('/health', async (req, res) => {
     const { config, temporal } = deps;
@@ -28,6 +32,16 @@ export function healthRouter(deps: { temporal: Client; config: Config }): Router
     } catch (err) {
       body.status = 'unavailable';
       (body.temporal as Record<string, unknown>).error = err instanceof Error ? err.message : String(err);
+    }
+    if (deps.database) {
+      try {
+        await deps.database.check();
+        body.database = 'ok';
+      } catch (err) {
+        body.status = 'unavailable';
+        body.database = 'unreachable';
+        body.databaseError = err instanceof Error ? err.message : String(err);
+      }
     }
     if (body.status === 'ok' && req.query.deep === 'true') {
       try {

@@ -9,16 +9,25 @@ import { isTemporalUnavailable } from './temporal-errors';
 
 /**
  * Admin routes: the original provider's full-sync triggers (`/CategoriesFullSync`,
- * `/ProductFullSync`, GET or POST) and `GET /syncs/:workflowId`.
+ * `/ProductFullSync`, GET or POST; `?force=true` re-sends every entity) and
+ * `GET /syncs/:workflowId`.
  */
 export function syncRouter(deps: { temporal: Client; config: Config; logger: Logger }): Router {
   const router = Router();
   const admin = requireAdmin(deps.config.gateway.adminToken);
 
-  const start = (input: FullSyncInput) => async (_req: Request, res: Response) => {
+  const start = (input: FullSyncInput) => async (req: Request, res: Response) => {
+    const force = forceOf(req.query.force);
+    if (force === undefined) {
+      res.status(400).json({ error: 'force must be true or false' });
+      return;
+    }
     try {
-      const started = await startFullSync(deps.temporal, deps.config, input);
-      deps.logger.info('Full sync started', { ...started });
+      const started = await startFullSync(deps.temporal, deps.config, {
+        ...input,
+        ...(force ? { force } : {}),
+      });
+      deps.logger.info('Full sync started', { ...started, force });
       res.status(202).json(started);
     } catch (err) {
       if (err instanceof SyncConflictError) {
@@ -43,6 +52,13 @@ export function syncRouter(deps: { temporal: Client; config: Config; logger: Log
     }
   });
   return router;
+}
+
+/** `?force=true` (or `1`); absent or `false` is no force; anything else undefined (a 400). */
+function forceOf(raw: unknown): boolean | undefined {
+  if (raw === undefined || raw === 'false' || raw === '0' || raw === '') return false;
+  if (raw === 'true' || raw === '1') return true;
+  return undefined;
 }
 
 /** 503 with Retry-After when Temporal is unreachable; anything else goes to the error handler. */

@@ -8,7 +8,7 @@ export const EXIT = {
   failed: 1,
   /** A wrong command line or configuration: fix it and run again. */
   usage: 2,
-  /** Temporal cannot be reached. */
+  /** Temporal (or, for the commands that read it, the record's database) cannot be reached. */
   unreachable: 3,
   /** A full sync of an overlapping scope is already running. */
   conflict: 4,

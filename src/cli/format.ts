@@ -32,7 +32,9 @@ export function setAsideLines(entries: readonly SetAsideEntity[], total: number,
 
 /** A full sync's counts per context and source, then what was set aside. */
 export function fullSyncSummary(progress: FullSyncProgress): string[] {
-  const rows: string[][] = [['context', 'source', 'read', 'sent', 'filtered', 'set aside', 'media uploaded']];
+  const rows: string[][] = [
+    ['context', 'source', 'read', 'sent', 'unchanged', 'filtered', 'set aside', 'media uploaded'],
+  ];
   for (const c of progress.contexts) {
     for (const source of ['categories', 'products'] as const) {
       const s = c[source];
@@ -42,6 +44,7 @@ export function fullSyncSummary(progress: FullSyncProgress): string[] {
         source,
         formatCount(s.read),
         formatCount(s.sent),
+        formatCount(s.unchanged),
         formatCount(s.filtered),
         formatCount(s.setAside),
         formatCount(s.mediaUploaded),

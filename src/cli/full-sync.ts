@@ -16,12 +16,14 @@ export function progressMode(raw: string | undefined, terminal: boolean): Progre
 
 export const fullSyncCommand: Command = {
   name: 'full-sync',
-  synopsis: '[--categories-only | --products-only] [--contexts en,l3471] [--wait]',
+  synopsis: '[--categories-only | --products-only] [--contexts en,l3471] [--force] [--wait]',
   summary: 'start a full sync: setup data, then categories and products of every context',
   details: [
     '--categories-only   only categories (may run beside a products-only sync)',
     '--products-only     only products and their media',
     '--contexts LIST     some of the configured Bluestone contexts, e.g. en,l3471 (default: all)',
+    '--force             re-send every entity, even those the record says Occtoo already holds',
+    '                    (for when Occtoo lost data); without it unchanged entities are skipped',
     '--wait              show progress until it ends, then the summary; exit 1 if it failed',
     '--progress MODE     bars (the default on a terminal) or lines (otherwise)',
     'Exit code 4 when a full sync of an overlapping scope is already running.',
@@ -30,6 +32,7 @@ export const fullSyncCommand: Command = {
     'categories-only': { type: 'boolean' },
     'products-only': { type: 'boolean' },
     contexts: { type: 'string' },
+    force: { type: 'boolean' },
     wait: { type: 'boolean' },
     progress: { type: 'string' },
   },
@@ -44,6 +47,7 @@ export const fullSyncCommand: Command = {
       );
     }
     const contexts = parseList(values.contexts as string | undefined, 'contexts');
+    const force = values.force === true;
     const mode = progressMode(values.progress as string | undefined, out.terminal);
     const { client, config } = await session();
     const configured = allContexts(config).map((c) => c.context);
@@ -60,6 +64,7 @@ export const fullSyncCommand: Command = {
         categories: !productsOnly,
         products: !categoriesOnly,
         ...(contexts ? { contexts } : {}),
+        ...(force ? { force } : {}),
       });
     } catch (err) {
       if (!(err instanceof SyncConflictError)) throw err;
@@ -70,11 +75,13 @@ export const fullSyncCommand: Command = {
       );
     }
     const scope = categoriesOnly ? 'categories' : productsOnly ? 'products' : 'categories and products';
-    out.line(`Started full sync of ${scope}: ${started.workflowId}`);
+    out.line(
+      `Started ${force ? 'a forced ' : ''}full sync of ${scope}: ${started.workflowId}${force ? ' (every entity re-sent)' : ''}`,
+    );
     out.line(`Temporal UI: ${started.uiUrl}`);
     if (values.wait !== true) {
       out.line(`Follow it with: ${PROGRAM} status ${started.workflowId}`);
-      out.document({ ...started, status: 'started' });
+      out.document({ ...started, force, status: 'started' });
       return EXIT.ok;
     }
 
@@ -86,7 +93,8 @@ export const fullSyncCommand: Command = {
       out.line();
       out.line(`Full sync completed in ${result.progress.elapsedSeconds} s`);
       out.lines(fullSyncSummary(result.progress));
-      out.document({ ...started, status: 'completed', result });
+      for (const note of result.notes ?? []) out.line(`Note: ${note}`);
+      out.document({ ...started, force, status: 'completed', result });
       return EXIT.ok;
     } catch (err) {
       const failure = failureMessage(err);

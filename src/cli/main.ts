@@ -1,8 +1,8 @@
 /**
  * The operator CLI: `npm run cli -- <command>` or the `bluestone-occtoo-sync` bin. Reads the
  * service's configuration (`.env`, then the environment) and talks to its Temporal server.
- * Exit codes: 0 done, 1 what ran failed, 2 wrong usage or configuration, 3 Temporal not
- * reachable, 4 a full sync of an overlapping scope is already running.
+ * Exit codes: 0 done, 1 what ran failed, 2 wrong usage or configuration, 3 Temporal (or the
+ * record's database) not reachable, 4 a full sync of an overlapping scope is already running.
  */
 import { ServiceError } from '@temporalio/client';
 import { ConfigError } from '../config';
@@ -16,6 +16,7 @@ import { refreshCommand } from './refresh';
 import { replayCommand } from './replay';
 import { openSession, unreachable, type Session } from './session';
 import { setupCommand } from './setup';
+import { stateCommand } from './state';
 import { statusCommand } from './status';
 import { whyCommand } from './why';
 
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   statusCommand,
   whyCommand,
   replayCommand,
+  stateCommand,
 ];
 
 function usage(): string {
@@ -42,8 +44,9 @@ function usage(): string {
     '',
     "Configuration: the service's own (.env or the environment; see the README). Temporal is",
     'TEMPORAL_ADDRESS, or the embedded server of `npm start` when it is unset.',
-    'Exit codes: 0 done, 1 failed, 2 wrong usage or configuration, 3 Temporal not reachable,',
-    '4 a full sync of the same scope is already running.',
+    'Exit codes: 0 done, 1 failed, 2 wrong usage or configuration, 3 Temporal (or, for state,',
+    "the record's database: DATABASE_URL) not reachable, 4 a full sync of the same scope is",
+    'already running.',
   ].join('\n');
 }
 

@@ -30,7 +30,7 @@ function cell(source: SourceProgress, total: number | undefined, bars: boolean):
   if (notInScope(source)) return '-';
   const state = source.done ? 'done' : '';
   if (!bars)
-    return `${formatCount(source.read)} read, ${formatCount(source.sent)} sent${state ? ` (${state})` : ''}`;
+    return `${formatCount(source.read)} read, ${formatCount(source.sent)} sent, ${formatCount(source.unchanged)} unchanged${state ? ` (${state})` : ''}`;
   const known = total !== undefined && total > 0;
   const ratio = source.done ? 1 : known ? Math.min(1, source.read / total) : 0;
   const drawn = known || source.done ? bar(ratio, BAR_WIDTH) : '?'.repeat(BAR_WIDTH);

@@ -5,6 +5,7 @@ import {
   syncCoordinatorWorkflowId,
   type CoordinatorState,
   type FullSyncProgress,
+  type FullSyncResult,
   type IncrementalSyncResult,
   type RefreshSyncsResult,
   type SetupResult,
@@ -43,10 +44,13 @@ function coordinatorLines(state: CoordinatorState): string[] {
 }
 
 function totalsLines(result: IncrementalSyncResult): string[] {
-  const rows = [['source', 'read', 'sent', 'deleted', 'filtered', 'set aside', 'pages']];
+  const rows = [['source', 'read', 'sent', 'unchanged', 'deleted', 'filtered', 'set aside', 'pages']];
   for (const source of ['categories', 'products'] as const) {
     const t = result[source];
-    rows.push([source, ...[t.read, t.sent, t.deleted, t.filtered ?? 0, t.setAside, t.pages].map(String)]);
+    rows.push([
+      source,
+      ...[t.read, t.sent, t.unchanged ?? 0, t.deleted, t.filtered ?? 0, t.setAside, t.pages].map(String),
+    ]);
   }
   const setAside = result.categories.setAside + result.products.setAside;
   return [
@@ -71,6 +75,7 @@ function detailLines(status: SyncStatus): string[] {
           ? [`Phase ${progress.phase}, ${progress.elapsedSeconds} s so far`]
           : [`Took ${progress.elapsedSeconds} s`]),
         ...fullSyncSummary(progress),
+        ...((status.result as FullSyncResult | undefined)?.notes ?? []).map((n) => `Note: ${n}`),
       ];
     }
     case incrementalSync.name:
@@ -131,7 +136,9 @@ function progressSummary(run: SyncRun, progress: unknown): string | undefined {
   if (progress === undefined) return undefined;
   if (run.type === fullSync.name) return progressLine(progress as FullSyncProgress);
   const r = progress as IncrementalSyncResult;
-  return `products ${r.products.read} read, ${r.products.sent} sent; categories ${r.categories.read} read, ${r.categories.sent} sent`;
+  const counts = (t: IncrementalSyncResult['products']) =>
+    `${t.read} read, ${t.sent} sent, ${t.unchanged ?? 0} unchanged`;
+  return `products ${counts(r.products)}; categories ${counts(r.categories)}`;
 }
 
 function runRows(runs: readonly (SyncRun & { progress?: unknown })[]): string[] {

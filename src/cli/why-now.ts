@@ -1,6 +1,8 @@
 import { ApiError, FailureType } from '../http/api-error';
 import type { BluestoneClient } from '../bluestone/client';
 import { mapProduct, productKeyOf, relatedProductIdsOf } from '../mapping';
+import { mediaAssetsOf, mediaUniqueIdentifier, type OcctooFile } from '../mapping/media';
+import type { UploadedMedia } from '../state/record';
 import type { OcctooEntity } from '../occtoo/types';
 import { decideProduct } from '../mapping/filters';
 import { allContexts, type Config } from '../config';
@@ -20,14 +22,20 @@ export interface MappingNow {
   warnings: string[];
 }
 
+/** The record's uploaded files, by unique identifier (HANDLE_MEDIA=occtoo). */
+export type UploadedLookup = (uniqueIdentifiers: string[]) => Promise<Map<string, UploadedMedia>>;
+
 /**
  * Reads the product from Bluestone in every configured context and maps it as a sync would
- * (filters, then the mapping; related products' keys are read when PRODUCT_KEY=number).
+ * (filters, then the mapping; related products' keys are read when PRODUCT_KEY=number). With
+ * HANDLE_MEDIA=occtoo, the files the record says were uploaded stand in for the sync's uploads,
+ * so the media properties come out as a sync would send them.
  */
 export async function mappingNow(
   bluestone: BluestoneClient,
   config: Config,
   productId: string,
+  uploaded?: UploadedLookup,
 ): Promise<MappingNow[]> {
   return Promise.all(
     allContexts(config).map(async ({ context, language }, index): Promise<MappingNow> => {
@@ -56,7 +64,8 @@ export async function mappingNow(
         }
       }
       const pass = { context, language, isDefault: index === 0 };
-      const mapped = mapProduct(decision.product, pass, config.mapping, { relatedKeys });
+      const occtooFiles = uploaded ? await uploadedFiles(decision.product, uploaded) : undefined;
+      const mapped = mapProduct(decision.product, pass, config.mapping, { relatedKeys, occtooFiles });
       return {
         ...base,
         served: true,
@@ -70,7 +79,21 @@ export async function mappingNow(
   );
 }
 
-export function mappingNowLines(now: readonly MappingNow[], config: Config): string[] {
+async function uploadedFiles(
+  product: Parameters<typeof mediaAssetsOf>[0],
+  uploaded: UploadedLookup,
+): Promise<Map<string, OcctooFile>> {
+  const assets = mediaAssetsOf(product);
+  const found = assets.length ? await uploaded(assets.map(mediaUniqueIdentifier)) : new Map();
+  const files = new Map<string, OcctooFile>();
+  for (const asset of assets) {
+    const file = found.get(mediaUniqueIdentifier(asset));
+    if (file) files.set(asset.id, { id: file.fileId, publicUrl: file.publicUrl });
+  }
+  return files;
+}
+
+export function mappingNowLines(now: readonly MappingNow[], config: Config, withUploads = false): string[] {
   if (now.every((n) => !n.served)) {
     return ['Bluestone does not serve this product (archived or unpublished) in any configured context'];
   }
@@ -94,7 +117,7 @@ export function mappingNowLines(now: readonly MappingNow[], config: Config): str
     if (n.media > 0) lines.push(`    and ${n.media} media entit${n.media === 1 ? 'y' : 'ies'}`);
     for (const w of n.warnings) lines.push(`    warning: ${w}`);
   }
-  if (config.mapping.handleMedia === 'occtoo') {
+  if (config.mapping.handleMedia === 'occtoo' && !withUploads) {
     lines.push('  (HANDLE_MEDIA=occtoo: media URLs come from uploads during a sync and are not shown here)');
   }
   return lines;

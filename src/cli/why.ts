@@ -12,6 +12,8 @@ import { time } from './format';
 import { incrementalSync, fullSync } from '../workflows';
 import { byType, deploymentQuery, listRuns, type SyncRun } from './visibility';
 import { mappingNow, mappingNowLines } from './why-now';
+import { openRecord, recordReadError, type OpenedRecord } from './record';
+import { compareWithRecord, comparisonLines } from './why-record';
 
 /** The product's last sync: which workflow, where the product was in it, and what became of it. */
 export interface ProductSync {
@@ -186,10 +188,12 @@ export const whyCommand: Command = {
   name: 'why',
   synopsis: '<productId> [--syncs N]',
   summary:
-    "a product's last sync (workflow, difference, sent or set aside and why) and what the mapping sends now",
+    "a product's last sync (workflow, difference, sent or set aside and why), what was last sent per language and what the mapping sends now",
   details: [
     'productId   the Bluestone product id',
     `--syncs N   how many recent incremental syncs to search (default ${DEFAULT_SYNCS_SEARCHED})`,
+    'What was last sent comes from the record (DATABASE_URL, or the embedded database of npm start);',
+    'when it cannot be reached, the rest is still shown.',
   ],
   options: { syncs: { type: 'string' } },
   positionals: { names: ['productId'], required: 1 },
@@ -210,12 +214,30 @@ export const whyCommand: Command = {
       timeoutMs: 15_000,
       retry: { maxAttempts: 3 },
     });
+    // The record is optional here: without it, `why` still says what Temporal and Bluestone know.
+    let opened: OpenedRecord | undefined;
+    let recordProblem: string | undefined;
     try {
-      const [incremental, full, now] = await Promise.all([
+      opened = await openRecord(config);
+    } catch (err) {
+      recordProblem = err instanceof Error ? err.message : String(err);
+    }
+    try {
+      const uploads =
+        opened && config.mapping.handleMedia === 'occtoo'
+          ? // An unreadable record is reported below; the mapping then goes without the uploads.
+            (ids: string[]) => opened.record.uploadedMedia(ids).catch(() => new Map())
+          : undefined;
+      const [incremental, full, now, recorded] = await Promise.all([
         lastIncrementalSync(client, config, bluestone, productId, limit),
         lastFullSync(client, config, productId),
-        mappingNow(bluestone, config, productId),
+        mappingNow(bluestone, config, productId, uploads),
+        opened?.record.entitiesOf(productId).catch((err: unknown) => {
+          recordProblem = recordReadError(err, opened!.where).message;
+          return undefined;
+        }),
       ]);
+      const comparisons = recorded ? compareWithRecord(now, recorded, config) : undefined;
       // A full sync read the product only if Bluestone published it: it still does, or the sync
       // set it aside. Otherwise (an archived product, a mistyped id) it says nothing about it.
       const served = now.some((n) => n.served);
@@ -241,18 +263,32 @@ export const whyCommand: Command = {
         );
       }
       out.line();
+      out.line('What was last sent, per language, and what a sync would change (the record):');
+      if (comparisons) {
+        out.lines(
+          comparisons.length
+            ? comparisonLines(comparisons)
+            : ['  nothing recorded and nothing to send in any language'],
+        );
+      } else {
+        out.line(`  not available: ${recordProblem}`);
+      }
+      out.line();
       out.line('What the mapping sends now:');
-      out.lines(mappingNowLines(now, config));
+      out.lines(mappingNowLines(now, config, uploads !== undefined));
       out.document({
         productId,
         lastSync: last ?? null,
         before: before ?? null,
         searched: { incrementalSyncs: incremental.searched, unreadable: incremental.unreadable },
+        record: comparisons ? { languages: comparisons } : { error: recordProblem },
         now,
       });
-      return last || served ? EXIT.ok : EXIT.failed;
+      const recordedAny = comparisons?.some((c) => c.lastSent) ?? false;
+      return last || served || recordedAny ? EXIT.ok : EXIT.failed;
     } finally {
       bluestone.close();
+      await opened?.close();
     }
   },
 };

@@ -59,6 +59,7 @@ async function isRunning(client: Client, workflowId: string): Promise<boolean> {
 /**
  * Starts a full sync (categories, products, or both). Categories and products may run side by
  * side; a start whose scope overlaps a running full sync is refused with SyncConflictError.
+ * `force: true` re-sends every entity, even those the record says Occtoo already holds.
  */
 export async function startFullSync(
   client: Client,
@@ -82,7 +83,7 @@ export async function startFullSync(
       args: [{ ...input, categories, products }],
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: syncSearchAttributes('full', config),
-      staticSummary: `Full sync of ${categories && products ? 'categories and products' : categories ? 'categories' : 'products'}`,
+      staticSummary: `Full sync of ${categories && products ? 'categories and products' : categories ? 'categories' : 'products'}${input.force ? ', forced (every entity re-sent)' : ''}`,
     });
     return {
       workflowId,

@@ -130,6 +130,14 @@ export const environmentSchema = z.object({
     provider: '(fixed `|` there)',
     default: '|',
   }),
+  CLEAR_WITH: setting(z.enum(['null', 'empty']).default('null'), {
+    section: 'Mapping',
+    description:
+      "What a property sent last time and empty now is sent as, to clear it in Occtoo: `null` (as Occtoo's own provider does) or `empty` (an empty string).",
+    provider: '(always `null` there)',
+    example: 'null',
+    default: 'null',
+  }),
 
   SYNC_PRODUCT_TYPES: setting(productTypeList.default([...PRODUCT_TYPES]), {
     section: 'Sync filters',
@@ -359,7 +367,8 @@ export const environmentSchema = z.object({
   }),
   DATA_DIR: setting(text.default('.data'), {
     section: 'Temporal',
-    description: "The embedded server's database file lives here.",
+    description:
+      "The embedded servers' data: Temporal's database file, and PostgreSQL's under `postgres/` (when `DATABASE_URL` is unset).",
     default: '.data',
   }),
   SHUTDOWN_GRACE_SECONDS: setting(positiveInt.default(30), {
@@ -379,6 +388,22 @@ export const environmentSchema = z.object({
         "The worker's Prometheus endpoint (`/metrics`: Temporal's and the sync's metrics), or `off`.",
       example: '0.0.0.0:9464',
       default: '127.0.0.1:9464',
+    },
+  ),
+
+  DATABASE_URL: setting(
+    z
+      .string()
+      .trim()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL')
+      .optional(),
+    {
+      section: 'Database',
+      description:
+        'PostgreSQL holding the record of what was sent to Occtoo (what to clear, what to skip). Every worker of a deployment shares it; deployments (task queues) may share one database. Its password is masked in logs.',
+      example: 'postgres://bos:secret@db:5432/bluestone_occtoo',
+      whenUnset:
+        'an embedded PostgreSQL under `DATA_DIR/postgres` (started by `npm start` and the demo; a separate `worker` or `gateway` joins the one `npm start` runs)',
     },
   ),
 

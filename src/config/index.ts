@@ -5,7 +5,7 @@
  */
 export { environmentSchema } from './environment';
 export { ConfigError, loadConfig, loadDotEnv } from './load';
-export { allContexts, configSchema, secretsOf, type Config } from './schema';
+export { allContexts, configSchema, redactedDatabaseUrl, secretsOf, type Config } from './schema';
 export { SECTIONS, settings, type Section, type Setting } from './setting';
 export {
   MEDIA_MODES,

@@ -34,6 +34,7 @@ export const configSchema = environmentSchema
         handleMedia: c.HANDLE_MEDIA,
         productKey: c.PRODUCT_KEY,
         multiValueSeparator: c.MULTI_VALUE_SEPARATOR,
+        clearWith: c.CLEAR_WITH,
       },
       occtoo: {
         ingestUrl: c.OCCTOO_INGEST_URL,
@@ -87,6 +88,7 @@ export const configSchema = environmentSchema
               }
             : undefined,
       },
+      database: { url: c.DATABASE_URL },
       log: { level: c.LOG_LEVEL, format: c.LOG_FORMAT },
       // What every sync leaves out; applied in src/mapping/filters.ts.
       filters: {
@@ -131,5 +133,28 @@ export function secretsOf(config: Config): string[] {
     config.gateway.webhookSecret,
     config.gateway.adminToken,
     config.temporal.apiKey,
+    ...databasePasswords(config.database.url),
   ].filter((s): s is string => !!s);
+}
+
+/** The password inside a database URL, as written and decoded (either may reach a log line). */
+function databasePasswords(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const { password } = new URL(url);
+    return password ? [...new Set([password, decodeURIComponent(password)])] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A database URL fit for logs and error messages: its password replaced by `***`. */
+export function redactedDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'DATABASE_URL (unreadable URL)';
+  }
 }

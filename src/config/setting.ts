@@ -27,6 +27,7 @@ export const SECTIONS = [
   'Sync',
   'Gateway and webhooks',
   'Temporal',
+  'Database',
   'Logging',
 ] as const;
 export type Section = (typeof SECTIONS)[number];

@@ -61,6 +61,25 @@ function describeCounts(sims: Simulators, config: Config): string {
   );
 }
 
+/** Sent apart from unchanged: what Occtoo received, and what the record let the sync skip. */
+function sentAndUnchanged(c: { read: number; sent: number; unchanged?: number }): string {
+  return `${formatCount(c.read)} read, ${formatCount(c.sent)} sent, ${formatCount(c.unchanged)} unchanged`;
+}
+
+/** The full sync's counts over every context. */
+function fullSyncNote(result: FullSyncResult): string {
+  const total = (source: 'categories' | 'products') =>
+    result.progress.contexts.reduce(
+      (n, c) => ({
+        read: n.read + c[source].read,
+        sent: n.sent + c[source].sent,
+        unchanged: n.unchanged + (c[source].unchanged ?? 0),
+      }),
+      { read: 0, sent: 0, unchanged: 0 },
+    );
+  return `products ${sentAndUnchanged(total('products'))}; categories ${sentAndUnchanged(total('categories'))} (every context)`;
+}
+
 async function closeTimeOf(client: Client, workflowId: string): Promise<number | undefined> {
   const description = await client.workflow.getHandle(workflowId).describe();
   return description.closeTime?.getTime();
@@ -98,7 +117,8 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
   t = Date.now();
   // Two pages per chunk: the progress moves every 200 products instead of every 2,000.
   const full = await startFullSync(client, config, { options: { pagesPerChunk: 2 } });
-  links.push({ label: 'full sync', workflowId: full.workflowId, runId: full.runId });
+  const fullLink: WorkflowLink = { label: 'full sync', workflowId: full.workflowId, runId: full.runId };
+  links.push(fullLink);
   const contexts = sims.contexts.map((c) => c.context);
   say(`\nFull sync started: ${full.uiUrl}`);
   say(`(counts cover every context: ${contexts.join(', ')}; media are uploaded in the default context)`);
@@ -116,6 +136,8 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
     `Full sync done in ${secs(Date.now() - t)} (${fullResult.progress.runs + 1} run${fullResult.progress.runs ? 's' : ''}): ` +
       describeCounts(sims, config),
   );
+  fullLink.note = fullSyncNote(fullResult);
+  for (const note of fullResult.notes ?? []) say(`Note: ${note}`);
 
   // 3. A publish in Bluestone; its webhooks go through the gateway to the incremental syncs.
   const publish: DemoPublish = publishOnBluestone(sims, config);
@@ -175,7 +197,7 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
       workflowId: s.workflowId,
       note:
         r.status === 'applied'
-          ? `applied: products ${r.products.read} read, ${r.products.sent} sent; categories ${r.categories.read} read, ${r.categories.sent} sent`
+          ? `applied: products ${sentAndUnchanged(r.products)}; categories ${sentAndUnchanged(r.categories)}`
           : `skipped: ${r.reason ?? ''}`,
     });
   }

@@ -38,7 +38,7 @@ export interface WorkflowLink {
   label: string;
   workflowId: string;
   runId?: string;
-  /** A word on its outcome, e.g. `applied: 3 read, 3 sent`. */
+  /** A word on its outcome, e.g. `applied: products 3 read, 2 sent, 1 unchanged`. */
   note?: string;
 }
 
@@ -155,7 +155,7 @@ export function formatSummary(s: SummaryInput): string {
   lines.push(
     '',
     `Settings: ${s.settings.join(', ')}.`,
-    `Temporal's database: ${s.dataDir} (wiped when the next demo starts).`,
+    `Temporal's database and the record of what was sent (embedded PostgreSQL): ${s.dataDir} (wiped when the next demo starts).`,
     `The demo took ${secs(s.totalMs)} up to here.`,
     s.exitAfter
       ? 'Stopping everything (--exit).'

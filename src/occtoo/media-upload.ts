@@ -16,13 +16,30 @@ export interface MediaUploadOptions {
   timeoutMs?: number;
   pollIntervalMs?: number;
   signal?: AbortSignal;
+  /** The files this service uploaded before (the sync's record): neither looked up nor uploaded again. */
+  uploadedBefore?: UploadMemory;
+}
+
+/** A file uploaded to Occtoo's media service, by the asset version it holds. */
+export interface RememberedUpload {
+  uniqueIdentifier: string;
+  assetId: string;
+  fileId: string;
+  publicUrl: string;
+}
+
+/** What this step needs of the sync's record (src/state/record.ts), without depending on it. */
+export interface UploadMemory {
+  uploadedMedia(uniqueIdentifiers: string[]): Promise<Map<string, RememberedUpload>>;
+  recordUploads(media: RememberedUpload[]): Promise<void>;
 }
 
 /**
  * HANDLE_MEDIA=occtoo: makes sure every asset exists in Occtoo's media service, keyed by a
- * stable unique identifier (asset id + its updated time). One batch lookup first; only the
- * missing assets are uploaded, several at once. A failed upload is reported, not fatal: the
- * product still goes, without that medium.
+ * stable unique identifier (asset id + its updated time). Assets the record says were uploaded
+ * in this version are taken as they are; one batch lookup for the others, and only the missing
+ * ones are uploaded, several at once; what was found or uploaded is recorded. A failed upload is
+ * reported, not fatal: the product still goes, without that medium.
  */
 export async function ensureMediaInOcctoo(
   occtoo: OcctooClient,
@@ -34,12 +51,28 @@ export async function ensureMediaInOcctoo(
   const result: MediaUploadResult = { files: new Map(), uploaded: 0, failures: [] };
   if (byUid.size === 0) return result;
 
-  const existing = await occtoo.findFilesByUniqueIds([...byUid.keys()], options.signal);
+  const memory = options.uploadedBefore;
+  const known = memory ? await memory.uploadedMedia([...byUid.keys()]) : new Map<string, RememberedUpload>();
+  const unknown = [...byUid.keys()].filter((uid) => !known.has(uid));
+  const existing = unknown.length
+    ? await occtoo.findFilesByUniqueIds(unknown, options.signal)
+    : new Map<string, { id: string; publicUrl: string }>();
   const missing: [string, MediaAsset][] = [];
+  const learned: RememberedUpload[] = [];
   for (const [uid, asset] of byUid) {
-    const file = existing.get(uid);
-    if (file) result.files.set(asset.id, { id: file.id, publicUrl: file.publicUrl });
-    else missing.push([uid, asset]);
+    const remembered = known.get(uid);
+    const file = remembered ? { id: remembered.fileId, publicUrl: remembered.publicUrl } : existing.get(uid);
+    if (!file) missing.push([uid, asset]);
+    else {
+      result.files.set(asset.id, { id: file.id, publicUrl: file.publicUrl });
+      if (!remembered)
+        learned.push({
+          uniqueIdentifier: uid,
+          assetId: asset.id,
+          fileId: file.id,
+          publicUrl: file.publicUrl,
+        });
+    }
   }
   await mapWithConcurrency(missing, options.concurrency, async ([uid, asset]) => {
     if (!asset.downloadUri) {
@@ -57,11 +90,13 @@ export async function ensureMediaInOcctoo(
       );
       result.files.set(asset.id, { id: file.id, publicUrl: file.publicUrl });
       result.uploaded++;
+      learned.push({ uniqueIdentifier: uid, assetId: asset.id, fileId: file.id, publicUrl: file.publicUrl });
     } catch (err) {
       // Retryable trouble (Occtoo down) must fail the activity so it retries; a bad asset must not.
       if ((err as { retryable?: boolean }).retryable !== false) throw err;
       result.failures.push({ assetId: asset.id, reason: err instanceof Error ? err.message : String(err) });
     }
   });
+  if (memory && learned.length) await memory.recordUploads(learned);
   return result;
 }

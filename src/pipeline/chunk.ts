@@ -14,6 +14,7 @@ import type { PageOutcome } from './page-processor';
 
 /** A chunk reports back to its workflow at least this often, so progress stays fresh. */
 const CHUNK_MAX_MILLIS = 60_000;
+/** At most this long between heartbeats while a page is slow; shorter for short heartbeat timeouts. */
 const KEEP_ALIVE_MS = 5_000;
 
 export interface ChunkSpec<T> {
@@ -25,7 +26,8 @@ export interface ChunkSpec<T> {
   /** Pages read while the current one is pushed (READ_AHEAD_PAGES). */
   readAhead: number;
   readPage(cursor: string | undefined, signal: AbortSignal): Promise<StreamPage<T>>;
-  processPage(items: T[], signal: AbortSignal): Promise<PageOutcome>;
+  /** `readAt`: when the page's read started (the record orders writes by it). */
+  processPage(items: T[], signal: AbortSignal, readAt: number): Promise<PageOutcome>;
   /** Called with every page read; true means the stream restarted (counted). */
   watchRestart?(cursor: string | undefined, items: T[]): boolean;
 }
@@ -46,7 +48,10 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
   setMaxListeners(256, signal);
   // A page can take long (media uploads): re-send the last checkpoint meanwhile, so the heartbeat
   // timeout means "the worker is gone", not "this page is slow".
-  const keepAlive = setInterval(() => ctx.heartbeat(total), KEEP_ALIVE_MS);
+  // Three beats per heartbeat timeout, so one late beat on a busy machine is not taken for a dead worker.
+  const keepAliveMs = Math.min(KEEP_ALIVE_MS, (ctx.info.heartbeatTimeoutMs ?? KEEP_ALIVE_MS * 3) / 3);
+  const keepAlive = setInterval(() => ctx.heartbeat(total), keepAliveMs);
+  const readAtOf = new WeakMap<T[], number>();
   try {
     const stream = await streamPages({
       startCursor: total.cursor,
@@ -55,11 +60,13 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
       maxMillis: CHUNK_MAX_MILLIS,
       signal,
       readPage: async (cursor) => {
+        const readAt = Date.now();
         const page = await spec.readPage(cursor, signal);
+        readAtOf.set(page.items, readAt);
         if (spec.watchRestart?.(cursor, page.items)) total.restarts++;
         return page;
       },
-      processPage: (items) => spec.processPage(items, signal),
+      processPage: (items) => spec.processPage(items, signal, readAtOf.get(items) ?? Date.now()),
       onCommitted: (nextCursor, outcome) => {
         total.cursor = nextCursor;
         total.done = nextCursor === undefined;

@@ -1,9 +1,16 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { ContextPlan, SetAsideEntity, SyncCounts, SyncSource } from '../shared/sync-types';
+import {
+  addCounts,
+  type ContextPlan,
+  type SetAsideEntity,
+  type SyncCounts,
+  type SyncSource,
+} from '../shared/sync-types';
 import type { BluestoneClient } from '../bluestone/client';
 import type { Category, MediaAsset, Product } from '../bluestone/types';
 import {
+  categoryKeyOf,
   deleteEntity,
   mapCategory,
   mapProduct,
@@ -15,9 +22,11 @@ import {
 } from '../mapping';
 import { ensureMediaInOcctoo } from '../occtoo/media-upload';
 import type { OcctooClient } from '../occtoo/client';
-import type { OcctooEntity } from '../occtoo/types';
 import { pushEntities } from '../occtoo/push';
 import { filterProducts, withSyncedAttributes } from '../mapping/filters';
+import type { SyncRecord } from '../state/record';
+import type { Candidate } from './record-diff';
+import { pageRun, pushAgainstRecord, recordPage, type PageRun } from './recorded-push';
 
 /** What pushing one page of products or categories did (every entity set aside, uncapped). */
 export interface PageOutcome extends SyncCounts {
@@ -29,10 +38,30 @@ export interface PageDeps {
   logger: Logger;
   bluestone: BluestoneClient;
   occtoo: OcctooClient;
+  /** What was sent before; absent (some tests, the benchmark's baseline): everything is sent. */
+  record?: SyncRecord;
+}
+
+/** One product or category as mapped for a pass, with what the record compares. */
+interface Mapped {
+  id: string;
+  /** Its Occtoo key; undefined when it has none (then it is set aside). */
+  key?: string;
+  lastUpdate?: number;
+  result: MappedEntity;
 }
 
 export function emptyOutcome(read = 0): PageOutcome {
-  return { read, sent: 0, deleted: 0, filtered: 0, mediaUploaded: 0, mediaSent: 0, setAside: [] };
+  return {
+    read,
+    sent: 0,
+    unchanged: 0,
+    deleted: 0,
+    filtered: 0,
+    mediaUploaded: 0,
+    mediaSent: 0,
+    setAside: [],
+  };
 }
 
 /** Tuning of the push side; defaults suit Occtoo's documented limits. */
@@ -57,7 +86,7 @@ export const DEFAULT_PUSH_TUNING: PushTuning = {
  * full, incremental and refresh syncs send exactly the same entities.
  */
 export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT_PUSH_TUNING) {
-  const { config, bluestone, occtoo, logger } = deps;
+  const { config, bluestone, occtoo, logger, record } = deps;
   const settings = config.mapping;
 
   async function occtooFilesFor(
@@ -72,6 +101,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       timeoutMs: tuning.mediaTimeoutMs,
       pollIntervalMs: tuning.mediaPollIntervalMs,
       signal,
+      uploadedBefore: record,
     });
     outcome.mediaUploaded += uploads.uploaded;
     for (const failure of uploads.failures) {
@@ -113,22 +143,27 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
   async function push(
     source: SyncSource,
     pass: ContextPlan,
-    mapped: { id: string; result: MappedEntity }[],
+    mapped: Mapped[],
     outcome: PageOutcome,
+    run: PageRun,
     signal?: AbortSignal,
-  ): Promise<void> {
-    const entities: OcctooEntity[] = [];
+  ): Promise<string[]> {
+    const candidates: Candidate[] = [];
     const idByKey = new Map<string, string>();
-    const media = new Map<string, OcctooEntity>();
-    for (const { id, result } of mapped) {
-      if (result.entity) {
-        entities.push(result.entity);
-        idByKey.set(result.entity.key, id);
-      }
+    const media = new Map<string, Candidate>();
+    const kind = source === 'products' ? 'product' : 'category';
+    for (const { id, key, lastUpdate, result } of mapped) {
+      // Set aside (no key, too large): neither sent nor cleared; the record keeps what Occtoo has.
       if (result.setAside) {
         outcome.setAside.push({ source, context: pass.context, id, reason: result.setAside.reason });
+      } else if (key !== undefined) {
+        candidates.push({ key, bluestoneId: id, kind, entity: result.entity, lastUpdate });
+        idByKey.set(key, id);
       }
-      for (const m of result.media) media.set(m.key, m);
+      for (const m of result.media) {
+        const assetId = m.properties.find((p) => p.id === 'Id' && !p.language)?.value ?? m.key;
+        media.set(m.key, { key: m.key, bluestoneId: assetId, kind: 'media', entity: m });
+      }
       for (const warning of result.warnings) logger.warn(warning, { context: pass.context, source });
     }
     const options = {
@@ -138,11 +173,29 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       signal,
     };
     const target = source === 'products' ? config.occtoo.productsSource : config.occtoo.categoriesSource;
-    const [pushed, pushedMedia] = await Promise.all([
-      pushEntities(occtoo, target, entities, options),
-      pushEntities(occtoo, config.occtoo.mediaSource, [...media.values()], options),
+    const settings = {
+      language: pass.language,
+      readAt: run.readAt,
+      runId: run.runId,
+      fullSyncRunId: run.fullSyncRunId,
+      force: run.force,
+      clearWith: config.mapping.clearWith,
+    };
+    const pushes = await Promise.all([
+      pushAgainstRecord(occtoo, record, candidates, { ...settings, source: target }, options),
+      pushAgainstRecord(
+        occtoo,
+        record,
+        [...media.values()],
+        { ...settings, source: config.occtoo.mediaSource },
+        options,
+      ),
     ]);
+    const superseded = await recordPage(record, pushes, logger);
+    const [pushed, pushedMedia] = pushes.map((p) => p.pushed);
     outcome.sent += pushed.sent;
+    // Not sent because Occtoo already holds this version (or a newer one).
+    outcome.unchanged += pushes[0].diff.unchanged.length + pushes[0].diff.older.length;
     outcome.mediaSent += pushedMedia.sent;
     for (const s of pushed.setAside) {
       outcome.setAside.push({
@@ -155,6 +208,30 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     for (const s of pushedMedia.setAside) {
       outcome.setAside.push({ source: 'media', context: pass.context, id: s.key, reason: s.reason });
     }
+    return superseded.filter((e) => e.source === target).map((e) => e.bluestoneId);
+  }
+
+  /**
+   * Never roll back, the narrow case: a newer version was recorded between this page's look-up and
+   * its push, so Occtoo may hold the older one now. Read those entities again and send what
+   * Bluestone serves now (once: a further race is as unlikely as it is repaired by the next sync).
+   */
+  async function sendAgain<T>(
+    ids: string[],
+    read: () => Promise<T[]>,
+    process: (items: T[]) => Promise<PageOutcome>,
+    outcome: PageOutcome,
+    pass: ContextPlan,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    logger.info('A newer version was recorded while this page was pushed: sending the current one', {
+      context: pass.context,
+      ids,
+    });
+    const again = await process(await read());
+    // Read again, not read anew: `read` counts the page once.
+    addCounts(outcome, { ...again, read: 0 });
+    outcome.setAside.push(...again.setAside);
   }
 
   /**
@@ -180,6 +257,12 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       signal,
     });
     outcome.deleted += pushed.sent;
+    const refused = new Set(pushed.setAside.map((s) => s.key));
+    // Deleted: forgotten, so that the product is sent in full if it comes back.
+    await record?.forget(
+      config.occtoo.productsSource,
+      [...idByKey.keys()].filter((k) => !refused.has(k)),
+    );
     for (const s of pushed.setAside) {
       outcome.setAside.push({
         source: 'products',
@@ -190,12 +273,14 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     }
   }
 
-  return {
+  const processor = {
     async processProducts(
       pass: ContextPlan,
       products: Product[],
       signal?: AbortSignal,
+      given?: Partial<PageRun>,
     ): Promise<PageOutcome> {
+      const run = pageRun(given);
       const outcome = emptyOutcome(products.length);
       // Filtered out before anything else: no media uploads, no media entities, no related-key reads.
       const { send, skipped, deleted } = filterProducts(products, config.filters);
@@ -213,13 +298,24 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       ]);
       const mapped = send.map((p) => ({
         id: p.id,
+        key: productKeyOf(p, settings),
+        lastUpdate: p.lastUpdate,
         result: mapProduct(p, pass, settings, { occtooFiles, relatedKeys }),
       }));
       const labelled = deleted.map((d) => d.product);
-      await Promise.all([
-        push('products', pass, mapped, outcome, signal),
+      const [superseded] = await Promise.all([
+        push('products', pass, mapped, outcome, run, signal),
         deleteProducts(pass, labelled, outcome, signal),
       ]);
+      if (!run.sendingAgain) {
+        await sendAgain(
+          superseded,
+          () => bluestone.getProductsByIds(superseded, pass.context, { signal }),
+          (again) => processor.processProducts(pass, again, signal, sendingAgain(run)),
+          outcome,
+          pass,
+        );
+      }
       return outcome;
     },
 
@@ -227,17 +323,38 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       pass: ContextPlan,
       categories: Category[],
       signal?: AbortSignal,
+      given?: Partial<PageRun>,
     ): Promise<PageOutcome> {
+      const run = pageRun(given);
       const outcome = emptyOutcome(categories.length);
       const occtooFiles = await occtooFilesFor(pass, categories, outcome, signal);
       const mapped = categories.map((c) => ({
         id: c.id,
+        key: categoryKeyOf(c),
         result: mapCategory(withSyncedAttributes(c, config.filters), pass, settings, { occtooFiles }),
       }));
-      await push('categories', pass, mapped, outcome, signal);
+      const superseded = await push('categories', pass, mapped, outcome, run, signal);
+      if (!run.sendingAgain) {
+        await sendAgain(
+          superseded,
+          () =>
+            Promise.all(
+              superseded.map((id) => bluestone.getCategory(id, pass.context, undefined, { signal })),
+            ),
+          (again) => processor.processCategories(pass, again, signal, sendingAgain(run)),
+          outcome,
+          pass,
+        );
+      }
       return outcome;
     },
   };
+  return processor;
 }
 
 export type PageProcessor = ReturnType<typeof createPageProcessor>;
+
+/** The run of a re-send: read now, by the same run, and not repeated. */
+function sendingAgain(run: PageRun): Partial<PageRun> {
+  return { runId: run.runId, fullSyncRunId: run.fullSyncRunId, force: run.force, sendingAgain: true };
+}

@@ -27,6 +27,8 @@ export const SET_ASIDE_LIST_CAP = 100;
 export interface SourceProgress {
   read: number;
   sent: number;
+  /** Entities not sent because Occtoo already holds them as mapped now (or newer); absent in older progress. */
+  unchanged?: number;
   /** Products a sync filter kept out (SYNC_PRODUCT_TYPES, SYNC_LABELS_EXCLUDE); absent in older progress. */
   filtered?: number;
   setAside: number;
@@ -67,6 +69,8 @@ export interface FullSyncInput {
   products?: boolean;
   /** Subset of the configured Bluestone contexts; default: all of them. */
   contexts?: string[];
+  /** Re-send every entity, unchanged ones too (Occtoo lost data); vanished values are still cleared. */
+  force?: boolean;
   /** Tuning, mostly for tests and benchmarks. */
   options?: FullSyncOptions;
   /** Carried across continue-as-new; never set by callers. */
@@ -85,6 +89,14 @@ export interface FullSyncOptions {
 export interface FullSyncState {
   plan: ContextPlan[];
   progress: FullSyncProgress;
+  /** What the plan step found worth telling (an empty record); absent in older state. */
+  notes?: string[];
+}
+
+/** What the plan step returns: the contexts, and notes for the result. */
+export interface FullSyncPlan {
+  plan: ContextPlan[];
+  notes: string[];
 }
 
 export interface FullSyncResult {
@@ -92,12 +104,16 @@ export interface FullSyncResult {
   /** What this run covered: a refresh skips syncs that a full sync of everything read after. */
   scope: { categories: boolean; products: boolean; contexts: string[] };
   progress: FullSyncProgress;
+  /** Things the operator should know, e.g. that the record was empty, so nothing could be cleared. */
+  notes?: string[];
 }
 
 /** What a page, or a chunk of pages, did. */
 export interface SyncCounts {
   read: number;
   sent: number;
+  /** Not sent: Occtoo already holds the entity as mapped now, or a newer version of it. */
+  unchanged: number;
   /** Entities deleted from Occtoo (incremental syncs; SYNC_LABELS_EXCLUDE in every sync). */
   deleted: number;
   /** Products a sync filter kept out: an excluded type, or an excluded label (then also deleted). */
@@ -129,6 +145,7 @@ export function emptySourceProgress(cursor?: string): SourceProgress {
   return {
     read: 0,
     sent: 0,
+    unchanged: 0,
     filtered: 0,
     setAside: 0,
     mediaUploaded: 0,
@@ -146,6 +163,7 @@ export function emptyChunkResult(): ChunkResult {
     pages: 0,
     read: 0,
     sent: 0,
+    unchanged: 0,
     deleted: 0,
     filtered: 0,
     mediaUploaded: 0,
@@ -193,6 +211,8 @@ export interface IncrementalSyncInput {
 export interface SourceTotals {
   read: number;
   sent: number;
+  /** Not sent: Occtoo already holds them; absent in results from before the record existed. */
+  unchanged?: number;
   deleted: number;
   /** Products a sync filter kept out; absent in results from before filters existed. */
   filtered?: number;
@@ -248,7 +268,7 @@ export function incrementalSyncWorkflowId(taskQueue: string, syncId: string): st
 }
 
 export function emptySourceTotals(): SourceTotals {
-  return { read: 0, sent: 0, deleted: 0, filtered: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
+  return { read: 0, sent: 0, unchanged: 0, deleted: 0, filtered: 0, setAside: 0, mediaUploaded: 0, pages: 0 };
 }
 
 /** What the coordinator holds: syncs waiting, the one being applied, and recent outcomes. */
@@ -316,6 +336,7 @@ export interface HealthCheckResult {
 const COUNT_NAMES = [
   'read',
   'sent',
+  'unchanged',
   'deleted',
   'filtered',
   'mediaUploaded',
@@ -325,16 +346,18 @@ const COUNT_NAMES = [
 ] as const;
 type CountName = (typeof COUNT_NAMES)[number];
 type Counts = Partial<Record<CountName, number>>;
+const ALWAYS_KEPT = new Set<CountName>(['filtered', 'unchanged']);
 
 /**
  * Adds a page's or a chunk's counts to a running total, in place. A total keeps only the counts
  * it reports (a full sync's progress has no `deleted`, an incremental sync's totals no
- * `mediaSent`), so only those are added; `filtered` is always kept, because totals carried over
- * from before filters existed lack it. Set-aside entities are added with `addSetAside`.
+ * `mediaSent`), so only those are added; `filtered` and `unchanged` are always kept, because
+ * totals carried over from before filters (or the record) existed lack them. Set-aside entities
+ * are added with `addSetAside`.
  */
 export function addCounts(total: Counts, added: Counts): void {
   for (const name of COUNT_NAMES) {
-    if (name in total || name === 'filtered') total[name] = (total[name] ?? 0) + (added[name] ?? 0);
+    if (name in total || ALWAYS_KEPT.has(name)) total[name] = (total[name] ?? 0) + (added[name] ?? 0);
   }
 }
 

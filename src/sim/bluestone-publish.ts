@@ -6,7 +6,7 @@ import type {
   WebhookChange,
   WebhookEnvelope,
 } from '../bluestone/types';
-import type { Catalog, NewCategorySpec, NewProductSpec, ProductEdit } from './catalog';
+import type { Catalog, CategoryEdit, NewCategorySpec, NewProductSpec, ProductEdit } from './catalog';
 
 /**
  * The simulator's "PIM side": changes the catalog the way a PIM user would, then records a
@@ -19,14 +19,15 @@ export const DIFF_ENTITY_TYPES: DiffEntityType[] = ['products', 'categories', 'a
 export interface PublishRequest {
   /** Contexts to publish; default: every context of the catalog. */
   contexts?: string[];
-  /** Products to edit: ids (a generated edit) or explicit edits. */
+  /** Products to edit: ids (a generated edit) or explicit edits, removals of values included. */
   change?: (string | ProductEdit)[];
   /** Products to add: how many (generated) or their specs. */
   add?: number | NewProductSpec[];
   /** Product ids to archive: they leave PAPI and a PRODUCT_WATCH_STATE event is sent. */
   archive?: string[];
   categories?: {
-    change?: string[];
+    /** Ids (a generated edit) or explicit edits, removals of values included. */
+    change?: (string | CategoryEdit)[];
     add?: NewCategorySpec[];
     delete?: string[];
   };
@@ -126,7 +127,9 @@ export class SyncLedger {
       const edit = typeof item === 'string' ? { id: item } : item;
       let found = false;
       for (const c of contexts) {
-        if (this.catalog.changeProduct(edit, c, now)) {
+        // A detached variant's group changes too, so its sync lists both.
+        const groupChanged = (group: string) => mark(c, 'products', group, 'CHANGE');
+        if (this.catalog.changeProduct(edit, c, now, groupChanged)) {
           found = true;
           mark(c, 'products', edit.id, 'CHANGE');
         }
@@ -154,8 +157,9 @@ export class SyncLedger {
       outcome.categories.added.push(id);
       for (const c of contexts) mark(c, 'categories', id, 'ADD');
     }
-    for (const id of cats.change ?? []) {
-      const found = contexts.filter((c) => this.catalog.changeCategory(id, c));
+    for (const edit of cats.change ?? []) {
+      const id = typeof edit === 'string' ? edit : edit.id;
+      const found = contexts.filter((c) => this.catalog.changeCategory(edit, c));
       if (!found.length)
         throw new Error(`publish: category "${id}" to change is in none of ${contexts.join(', ')}`);
       found.forEach((c) => mark(c, 'categories', id, 'CHANGE'));

@@ -65,10 +65,22 @@ export interface BluestoneSim {
   stats: BluestoneSimStats;
   /** Changes the catalog, records syncs and (unless `deliver: false`) sends webhooks. */
   publish(req: PublishRequest): PublishResult;
+  /**
+   * Called for every product cursor page once its products are read from the catalog; the
+   * answer waits for the returned promise. Lets a test hold a full sync's page (already read,
+   * so stale) while a newer change is published and applied.
+   */
+  onCursorPage?: (page: CursorPageRead) => Promise<void> | void;
   /** Sends an envelope again (a duplicate delivery). */
   redeliver(envelope: DeliveryRecord['envelope']): Promise<DeliveryRecord>;
   resetStats(): void;
   close(): Promise<void>;
+}
+
+export interface CursorPageRead {
+  context: string;
+  offset: number;
+  productIds: string[];
 }
 
 /** An error answered the way PAPI answers: `{message, entityId?}`, no `status`. */
@@ -142,21 +154,47 @@ const filterSchema = z
 
 const cursorSchema = z.object({ cursor: z.string().nullish(), limit: z.number().int().optional() }).loose();
 
-const publishSchema = z.object({
-  contexts: z.array(z.string()).optional(),
-  change: z
+// The admin route takes the same edits as `publish()`, removals included (`null` or `[]`).
+const attributeEdits = z.record(z.string(), z.array(z.string()).nullable()).optional();
+const metadataList = z.array(z.object({ id: z.string(), value: z.unknown() })).optional();
+const productEdit = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  description: z.string().nullable().optional(),
+  attributes: attributeEdits,
+  labels: z.array(z.string()).optional(),
+  categories: z.array(z.string()).optional(),
+  relations: z
     .array(
-      z.union([
-        z.string(),
-        z.object({
+      z
+        .object({
           id: z.string(),
+          productId: z.string(),
+          number: z.string().optional(),
           name: z.string().optional(),
-          description: z.string().optional(),
-          attributes: z.record(z.string(), z.array(z.string())).optional(),
-        }),
-      ]),
+        })
+        .loose(),
     )
     .optional(),
+  media: z.array(z.string()).optional(),
+  metadata: metadataList,
+  bundles: z.array(z.object({ productId: z.string(), quantity: z.number().optional() })).optional(),
+  dropUnits: z.array(z.string()).optional(),
+  detachVariant: z.boolean().optional(),
+  contexts: z.array(z.string()).optional(),
+});
+const categoryEdit = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  description: z.string().nullable().optional(),
+  attributes: attributeEdits,
+  metaData: metadataList,
+  contexts: z.array(z.string()).optional(),
+});
+
+const publishSchema = z.object({
+  contexts: z.array(z.string()).optional(),
+  change: z.array(z.union([z.string(), productEdit])).optional(),
   add: z
     .union([
       z.number().int().min(0).max(10_000),
@@ -166,7 +204,7 @@ const publishSchema = z.object({
   archive: z.array(z.string()).optional(),
   categories: z
     .object({
-      change: z.array(z.string()).optional(),
+      change: z.array(z.union([z.string(), categoryEdit])).optional(),
       add: z
         .array(
           z.object({
@@ -467,10 +505,13 @@ export async function startBluestoneSim(options: BluestoneSimOptions = {}): Prom
     const page = `${context}@${offset}`;
     stats.cursorPageReads[page] = (stats.cursorPageReads[page] ?? 0) + 1;
     // The last page of data still carries a cursor; only the empty page after it says null (§4.2).
-    res.json({
+    const answer = {
       nextCursor: results.length ? encodeCursor(context, offset + results.length) : null,
       results: toPapiJson(results),
-    });
+    };
+    const held = sim.onCursorPage?.({ context, offset, productIds: results.map((p) => p.id) });
+    if (!held) return void res.json(answer);
+    return held.then(() => void res.json(answer));
   });
   v1.get('/products/:id', (req, res) => {
     const context = contextOf(req, true);

@@ -1,9 +1,11 @@
 import type {
   Attribute,
   AttributeDefinition,
+  BundleItem,
   Category,
   ContextInfo,
   MediaAsset,
+  MetadataEntry,
   Product,
   ProductRelation,
   RelationDefinition,
@@ -88,15 +90,45 @@ export type SimAttributeDefinition = AttributeDefinition & {
   [extra: string]: unknown;
 };
 
-/** Custom edits for a publish; anything left out gets a generated edit. */
+/**
+ * Custom edits for a publish; a name left out gets a generated one, and without `attributes` a
+ * text attribute gets a generated value. The list fields give the value after the edit, so `[]`
+ * removes the last label, category, relation, medium, metadata entry or bundle item.
+ */
 export interface ProductEdit {
   id: string;
   name?: string;
-  description?: string;
-  /** Attribute number (or id) → new values. */
-  attributes?: Record<string, string[]>;
+  /** `null` or `''` removes the description (PAPI then omits it). */
+  description?: string | null;
+  /** Attribute number (or id) → new values; `[]` empties the values, `null` removes the attribute. */
+  attributes?: Record<string, string[] | null>;
   /** The product's labels after the edit (replacing the old ones). */
   labels?: string[];
+  /** Category ids after the edit. */
+  categories?: string[];
+  relations?: ProductRelation[];
+  /** Ids of the media assets kept. */
+  media?: string[];
+  metadata?: MetadataEntry[];
+  bundles?: BundleItem[];
+  /** Attribute numbers (or ids) whose unit is dropped. */
+  dropUnits?: string[];
+  /** Detaches a VARIANT from its GROUP: no `variantParentId`, and the group no longer lists it. */
+  detachVariant?: boolean;
+  /** Only these contexts get the edit (e.g. a value emptied in Swedish only); default: all published. */
+  contexts?: string[];
+}
+
+/** Custom edits of a category; `name` left out gets a generated one. */
+export interface CategoryEdit {
+  id: string;
+  name?: string;
+  /** `null` or `''` removes the description. */
+  description?: string | null;
+  /** Attribute number (or id) → new values; `[]` empties the values, `null` removes the attribute. */
+  attributes?: Record<string, string[] | null>;
+  metaData?: MetadataEntry[];
+  contexts?: string[];
 }
 
 export interface NewProductSpec {
@@ -411,30 +443,77 @@ export class Catalog {
 
   // ----- mutations (the simulator's publish API) -----------------------------------------
 
-  /** Edits a product in one context; returns false when it is not there. */
-  changeProduct(edit: ProductEdit, context: string, at: number): boolean {
+  /**
+   * Edits a product in one context; returns false when it is not there (or the edit is for other
+   * contexts). Detaching a variant also changes its group: `changedGroup` then names it.
+   */
+  changeProduct(
+    edit: ProductEdit,
+    context: string,
+    at: number,
+    changedGroup?: (id: string) => void,
+  ): boolean {
     const p = this.product(edit.id, context);
-    if (!p) return false;
+    if (!p || (edit.contexts && !edit.contexts.includes(context))) return false;
     this.revision++;
     p.name = edit.name ?? `${p.name ?? p.id} (rev ${this.revision})`;
-    if (edit.description !== undefined) p.description = edit.description;
+    if (edit.description === null || edit.description === '') delete p.description;
+    else if (edit.description !== undefined) p.description = edit.description;
     if (edit.labels !== undefined) p.labels = [...edit.labels];
-    if (edit.attributes) {
-      for (const [key, values] of Object.entries(edit.attributes)) {
-        const attr = p.attributes.find((a) => a.number === key || a.id === key);
-        if (attr) attr.values = [...values];
-        else {
-          const spec = this.attrSpecs.find((s) => s.def.number === key || s.def.id === key);
-          if (!spec) throw new Error(`changeProduct: no attribute with number or id "${key}"`);
-          p.attributes.push({ ...this.attributeShell(spec, context), values: [...values] });
-        }
+    if (edit.categories !== undefined) p.categories = [...edit.categories];
+    if (edit.relations !== undefined) p.relations = structuredClone(edit.relations);
+    if (edit.media !== undefined) p.media = p.media.filter((m) => edit.media!.includes(m.id));
+    if (edit.metadata !== undefined) p.metadata = structuredClone(edit.metadata);
+    if (edit.bundles !== undefined) p.bundles = structuredClone(edit.bundles);
+    for (const key of edit.dropUnits ?? []) {
+      const attr = p.attributes.find((a) => a.number === key || a.id === key);
+      if (!attr) throw new Error(`changeProduct: product "${p.id}" has no attribute "${key}"`);
+      delete attr.unit;
+    }
+    if (edit.detachVariant && p.variantParentId) {
+      const group = this.product(p.variantParentId, context);
+      delete p.variantParentId;
+      if (group) {
+        group.variants = group.variants.filter((v) => v !== p.id);
+        group.lastUpdate = at;
+        changedGroup?.(group.id);
       }
+    }
+    if (edit.attributes) {
+      p.attributes = this.editAttributes(p.attributes, edit.attributes, context);
     } else {
       const text = p.attributes.find((a) => a.dataType === 'text' && !a.isCompound);
       if (text) text.values = [`${text.values[0] ?? ''} (rev ${this.revision})`.trim()];
     }
     p.lastUpdate = at;
     return true;
+  }
+
+  /** Applies `number → values | null` to a product's or category's attributes. */
+  private editAttributes(
+    attributes: Attribute[],
+    edits: Record<string, string[] | null>,
+    context: string,
+  ): Attribute[] {
+    let out = attributes;
+    for (const [key, values] of Object.entries(edits)) {
+      const matches = (a: { number?: string; id: string }) => a.number === key || a.id === key;
+      if (values === null) {
+        out = out.filter((a) => !matches(a));
+        continue;
+      }
+      const attr = out.find(matches);
+      if (attr) {
+        attr.values = [...values];
+        // Emptied: a select, dictionary, column or matrix value is gone too, as in Bluestone's UI.
+        if (values.length === 0) Object.assign(attr, { select: [], dictionary: [], column: [], matrix: [] });
+      } else {
+        const spec = this.attrSpecs.find((s) => matches(s.def));
+        if (!spec) throw new Error(`no attribute with number or id "${key}"`);
+        out = [...out, { ...this.attributeShell(spec, context), values: [...values] }];
+      }
+    }
+    return out;
   }
 
   /** Adds SINGLE products to the given contexts; returns their ids. */
@@ -461,11 +540,16 @@ export class Catalog {
     return this.view(this.products, context).delete(id);
   }
 
-  changeCategory(id: string, context: string): boolean {
-    const c = this.category(id, context);
-    if (!c) return false;
+  changeCategory(edit: string | CategoryEdit, context: string): boolean {
+    const e = typeof edit === 'string' ? { id: edit } : edit;
+    const c = this.category(e.id, context);
+    if (!c || (e.contexts && !e.contexts.includes(context))) return false;
     this.revision++;
-    c.name = `${c.name ?? c.id} (rev ${this.revision})`;
+    c.name = e.name ?? `${c.name ?? c.id} (rev ${this.revision})`;
+    if (e.description === null || e.description === '') delete c.description;
+    else if (e.description !== undefined) c.description = e.description;
+    if (e.attributes) c.attributes = this.editAttributes(c.attributes, e.attributes, context);
+    if (e.metaData !== undefined) c.metaData = structuredClone(e.metaData);
     return true;
   }
 

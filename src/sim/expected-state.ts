@@ -9,15 +9,17 @@ import {
   type MappedEntity,
   type OcctooFile,
 } from '../mapping';
-import { mergeEntity } from '../occtoo/merge';
 import type { MediaFileDto, OcctooEntity } from '../occtoo/types';
 import { readCategory, readProduct } from '../bluestone/schemas';
 import { toPapiJson, type Catalog } from './catalog';
+import { mergeEntity } from './occtoo-ingest-rules';
 
 /**
  * What Occtoo should hold after a sync of the simulated catalog: every context pass mapped and
  * merged per (property id, language), exactly as Occtoo merges imports. Tests, benchmarks and
- * the demo compare it with the Occtoo simulator's state, entity by entity.
+ * the demo compare it with the Occtoo simulator's state, entity by entity, exactly: it maps the
+ * catalog as it is now, so a value a publish removed is absent here, and Occtoo still holding it
+ * is a difference.
  */
 export type SourceState = Map<string, OcctooEntity>;
 
@@ -44,9 +46,14 @@ export function expectedOcctooState(
     }
     return files;
   };
+  // The simulator's own merge, so a null (if the mapping ever sends one) removes exactly as there.
+  const merge = (target: SourceState, entity: OcctooEntity) => {
+    if (entity.delete) target.delete(entity.key);
+    else target.set(entity.key, mergeEntity(target.get(entity.key), entity));
+  };
   const add = (target: SourceState, mapped: MappedEntity) => {
-    if (mapped.entity) mergeEntity(target, mapped.entity);
-    for (const m of mapped.media) mergeEntity(state.media, m);
+    if (mapped.entity) merge(target, mapped.entity);
+    for (const m of mapped.media) merge(state.media, m);
   };
 
   allContexts(config).forEach((mapping, index) => {

@@ -180,10 +180,17 @@ export function parseImport(body: unknown): ParsedImport {
 
 const pairOf = (p: OcctooProperty) => `${p.id}\u0000${p.language ?? ''}`;
 
-/** Occtoo's merge: the incoming values replace the stored ones per (id, language); the rest stay. */
+/**
+ * Occtoo's merge: the incoming values replace the stored ones per (id, language); the rest stay.
+ * A `null` value removes that property in that language (occtoo-ingest.md §1: the providers send
+ * `null` for empty values, the typed API documents it as "clear a value"), so nothing stores a null.
+ */
 export function mergeEntity(existing: OcctooEntity | undefined, incoming: OcctooEntity): OcctooEntity {
   const merged = new Map<string, OcctooProperty>();
   for (const p of existing?.properties ?? []) merged.set(pairOf(p), p);
-  for (const p of incoming.properties) merged.set(pairOf(p), { ...p });
+  for (const p of incoming.properties) {
+    if (p.value === null) merged.delete(pairOf(p));
+    else merged.set(pairOf(p), { ...p });
+  }
   return { key: incoming.key, properties: [...merged.values()] };
 }

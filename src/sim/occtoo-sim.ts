@@ -59,12 +59,29 @@ export interface OcctooSim {
   mediaFiles(): MediaFileDto[];
   uploads(): UploadDto[];
   readonly imports: ImportLogEntry[];
+  /** Imports and entities received per data source (deletes included), e.g. "a second full sync imported nothing". */
+  importCounts(): Record<string, SourceImportCount>;
   readonly uploadCounts: Map<string, number>;
   readonly tokenRequests: number;
   /** Makes every issued token unknown, as if Occtoo had rotated its keys. */
   revokeTokens(): void;
   /** Forgets data, media, logs and counters (tokens stay valid). */
   reset(): void;
+}
+
+export interface SourceImportCount {
+  imports: number;
+  entities: number;
+}
+
+export function countImports(imports: ImportLogEntry[]): Record<string, SourceImportCount> {
+  const counts: Record<string, SourceImportCount> = {};
+  for (const i of imports) {
+    const c = (counts[i.source] ??= { imports: 0, entities: 0 });
+    c.imports++;
+    c.entities += i.count;
+  }
+  return counts;
 }
 
 interface IssuedToken {
@@ -254,6 +271,7 @@ export async function startOcctooSim(options: OcctooSimOptions): Promise<OcctooS
     issuedTokens: tokens.size,
     imports: imports.length,
     importedEntities: imports.reduce((n, i) => n + i.count, 0),
+    importsBySource: countImports(imports),
     entitiesBySource: Object.fromEntries([...sources].map(([s, m]) => [s, m.size])),
     uploads: media.uploads.size,
     files: media.files.size,
@@ -328,6 +346,7 @@ export async function startOcctooSim(options: OcctooSimOptions): Promise<OcctooS
     url: baseUrl,
     faults,
     imports,
+    importCounts: () => countImports(imports),
     get uploadCounts() {
       return media.uploadCounts;
     },

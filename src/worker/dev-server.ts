@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { portIsFree } from '../ports';
 import { searchAttributeCliArgs } from '../shared/search-attributes';
+import { spawnServer } from '../server-process';
 
 /**
  * The embedded Temporal server: `temporal server start-dev`, persisted to a file under the
@@ -70,24 +71,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--ui-disable-news-fetch',
     ...searchAttributeCliArgs(),
   ];
-  // Own process group: Ctrl-C reaches us first, and we stop the server after the worker drained.
-  const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const killOnExit = () => killGroup(child, 'SIGKILL');
-  process.once('exit', killOnExit);
+  const server = spawnServer(options.cliPath, args, { signalOnExit: 'SIGKILL' });
 
   const address = `${ip}:${options.port}`;
   try {
-    await waitUntilServing(address, child, options.startTimeoutMs ?? 60_000, () => output.join(''));
+    await waitUntilServing(address, server.child, options.startTimeoutMs ?? 60_000, server.output);
   } catch (err) {
-    killGroup(child, 'SIGKILL');
-    process.removeListener('exit', killOnExit);
+    await server.stop('SIGKILL', 'SIGKILL');
     throw err;
   }
   options.logger.info('Embedded Temporal server started', {
@@ -101,28 +91,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl: `http://${ip}:${options.uiPort}`,
     stop() {
-      stopped ??= (async () => {
-        process.removeListener('exit', killOnExit);
-        if (child.exitCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
+      stopped ??= server.stop('SIGTERM', 'SIGKILL').then(() => {
         options.logger.info('Embedded Temporal server stopped');
-      })();
+      });
       return stopped;
     },
   };
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
 }
 
 async function waitUntilServing(

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -30,6 +31,8 @@ import {
 
 const DEFAULT_PAGES_PER_CHUNK = 20;
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
+/** Runs started before the record (issue #12) neither ask it for notes nor mark themselves complete. */
+const RECORD_PATCH = 'sync-record';
 
 /**
  * Copies the whole published catalog into Occtoo: categories, then products (with media), for
@@ -42,7 +45,10 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
   const syncCategories = input.categories ?? true;
   const syncProducts = input.products ?? true;
   const options = input.options ?? {};
-  const { planFullSync } = proxyActivities<Activities>(planOptions);
+  const { planFullSync, emptyRecordNotes, completeFullSync } = proxyActivities<Activities>(planOptions);
+  // The record knows this sync by its first run: stable across continue-as-new.
+  const runId = workflowInfo().firstExecutionRunId;
+  let notes = input.state?.notes ?? [];
   const chunks = proxyActivities<Activities>(chunkActivityOptions(options.heartbeatTimeoutSeconds));
 
   const progress: FullSyncProgress = input.state?.progress ?? {
@@ -67,6 +73,8 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
     // Setup data first: it validates the contexts and publishes the schema to Occtoo.
     await executeChild(setupSync, { workflowId: `${workflowInfo().workflowId}/setup` });
     plan = await planFullSync({ contexts: input.contexts });
+    if (patched(RECORD_PATCH))
+      notes = await emptyRecordNotes({ categories: syncCategories, products: syncProducts });
     progress.contexts = plan.map((p) => ({
       context: p.context,
       language: p.language,
@@ -94,6 +102,8 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
         cursor: state.cursor,
         head: state.head,
         maxPages: options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK,
+        runId,
+        force: input.force,
       };
       const result =
         source === 'categories'
@@ -113,18 +123,17 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
       // Handlers (queries) must finish before the history is handed over.
       await condition(allHandlersFinished);
       progress.runs += 1;
-      return await continueAsNew<typeof fullSync>({ ...input, state: { plan, progress } });
+      return await continueAsNew<typeof fullSync>({ ...input, state: { plan, progress, notes } });
     }
   }
 
+  const scope = { categories: syncCategories, products: syncProducts, contexts: plan.map((p) => p.context) };
+  // Every stream finished (a failed one fails the workflow): the record may call this sync complete.
+  if (patched(RECORD_PATCH)) await completeFullSync({ runId, scope });
   progress.phase = 'done';
   progress.elapsedSeconds = elapsedSince(progress.startedAt);
   report(progress);
-  return {
-    status: 'completed',
-    scope: { categories: syncCategories, products: syncProducts, contexts: plan.map((p) => p.context) },
-    progress,
-  };
+  return { status: 'completed', scope, progress, ...(notes.length ? { notes } : {}) };
 }
 
 function record(
@@ -154,7 +163,7 @@ function report(progress: FullSyncProgress): void {
   const rows = progress.contexts.flatMap((c) =>
     (['categories', 'products'] as const).map(
       (s) =>
-        `| ${c.context} (${c.language}) | ${s} | ${c[s].read} | ${c[s].sent} | ${c[s].setAside} | ${c[s].mediaUploaded} | ${c[s].pages} | ${c[s].done ? 'done' : 'running'} |`,
+        `| ${c.context} (${c.language}) | ${s} | ${c[s].read} | ${c[s].sent} | ${c[s].unchanged ?? 0} | ${c[s].setAside} | ${c[s].mediaUploaded} | ${c[s].pages} | ${c[s].done ? 'done' : 'running'} |`,
     ),
   );
   const setAside = progress.setAside
@@ -164,8 +173,8 @@ function report(progress: FullSyncProgress): void {
     [
       `**Full sync** — phase ${progress.phase}, ${elapsedSince(progress.startedAt)} s, run ${progress.runs + 1}`,
       '',
-      '| context | source | read | sent | set aside | media uploaded | pages | state |',
-      '|---|---|---|---|---|---|---|---|',
+      '| context | source | read | sent | unchanged | set aside | media uploaded | pages | state |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...rows,
       ...(progress.setAsideCount ? ['', `**Set aside: ${progress.setAsideCount}**`, ...setAside] : []),
     ].join('\n'),

@@ -72,7 +72,8 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
       result.setAside = addSetAside(result.setAside, chunk.setAside);
       setCurrentDetails(
         `**Incremental sync** ${input.syncId} (${pass.context}): categories ${result.categories.sent} sent, ` +
-          `${result.categories.deleted} deleted; products ${result.products.read} read, ${result.products.sent} sent, ` +
+          `${result.categories.unchanged ?? 0} unchanged, ${result.categories.deleted} deleted; ` +
+          `products ${result.products.read} read, ${result.products.sent} sent, ${result.products.unchanged ?? 0} unchanged, ` +
           `${result.products.deleted} deleted, ${result.products.setAside + result.categories.setAside} set aside`,
       );
       if (chunk.done) break;

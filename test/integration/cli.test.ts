@@ -17,17 +17,12 @@ import {
 } from '../../src/shared/sync-types';
 import { fullSync } from '../../src/workflows';
 import { testConfig } from '../support/config';
-import { freePort, runTs } from '../support/processes';
+import { runCli, type CliRun } from '../support/cli';
+import { freePort } from '../support/processes';
 import { startSims, type Sims } from '../support/sims';
 import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
-import { startTestService } from '../support/service';
+import { startTestService, withOwnDatabase } from '../support/service';
 import type { RunningService } from '../../src/service';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the CLI (bluestone-occtoo-sync)', () => {
   let env: TestWorkflowEnvironment;
@@ -52,7 +47,9 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
       PRODUCT_KEY: 'number',
       LOG_LEVEL: 'WARN',
     };
-    config = testConfig(cliEnv);
+    // The CLI reads the deployment's record (why) from the database its worker writes.
+    config = await withOwnDatabase(testConfig(cliEnv));
+    cliEnv.DATABASE_URL = config.database.url!;
     service = await startTestService(env, workflowBundle, config);
   });
 
@@ -68,13 +65,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
 
   /** `tsx src/cli/main.ts ...args`, with the test deployment's configuration (plus overrides). */
   function cli(args: string[], overrides: Record<string, string> = {}): Promise<CliRun> {
-    const proc = runTs('src/cli/main.ts', args, { ...cliEnv, ...overrides });
-    let stdout = '';
-    let stderr = '';
-    proc.child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    proc.child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    // 'close', not 'exit': every byte of output has arrived.
-    return new Promise((resolve) => proc.child.once('close', (code) => resolve({ code, stdout, stderr })));
+    return runCli(args, { ...cliEnv, ...overrides });
   }
 
   const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
@@ -105,7 +96,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
     expect(run.code).toBe(2);
     const [first, ...rest] = lines(run.stderr);
     expect(first).toBe(
-      'Unknown command "fullsync": choose one of full-sync, refresh, setup, status, why, replay',
+      'Unknown command "fullsync": choose one of full-sync, refresh, setup, status, why, replay, state',
     );
     expect(rest[0]).toMatch(/^Usage: bluestone-occtoo-sync <command>/);
   });
@@ -227,8 +218,17 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
     expect(run.stdout).toContain(`Before that: full sync ${fullSyncWorkflowId(tq(), {})}`);
     expect(run.stdout).toContain('Name [en] = "Renamed while the webhook was lost"');
 
+    // Beside it, what the record says was last sent in each language.
+    expect(run.stdout).toContain('What was last sent, per language');
+
     const json = JSON.parse(asJson.stdout);
     expect(json.lastSync).toMatchObject({ kind: 'incremental', workflowId, syncId, outcome: 'sent' });
+    const languages = json.record.languages as { language: string; lastSent: unknown }[];
+    expect(languages.map((l) => l.language)).toEqual(['en', 'sv', 'de']);
+    expect(languages[0].lastSent).toMatchObject({
+      source: 'products',
+      properties: expect.arrayContaining(['Id', 'Name@en']),
+    });
     expect(json.now.map((n: { context: string; served: boolean }) => [n.context, n.served])).toEqual([
       ['en', true],
       ['l3471', true],

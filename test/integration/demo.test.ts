@@ -28,11 +28,14 @@ describe('npm run demo -- --exit', () => {
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-    // While it runs, its Temporal server shows up in the process list (so the check below can fail).
+    // While it runs, its Temporal server and PostgreSQL show up in the process list (so the check
+    // below can fail).
     let sawServer = false;
+    let sawPostgres = false;
     const sampler = setInterval(() => {
-      if (!sawServer && processesMentioning(DEMO_DATA_DIR).some((p) => p.includes('start-dev')))
-        sawServer = true;
+      const processes = processesMentioning(DEMO_DATA_DIR);
+      if (processes.some((p) => p.includes('start-dev'))) sawServer = true;
+      if (processes.some((p) => p.includes(`postgres -D ${DEMO_DATA_DIR}`))) sawPostgres = true;
     }, 500);
     let code: number | null;
     try {
@@ -44,6 +47,7 @@ describe('npm run demo -- --exit', () => {
 
     expect({ code, tail: code === 0 ? '' : output.slice(-4000) }).toEqual({ code: 0, tail: '' });
     expect(sawServer).toBe(true);
+    expect(sawPostgres).toBe(true);
     expect(output).toContain('Setup sync done');
     // The full sync's progress, as lines (no terminal), up to its end.
     expect(output).toMatch(/100%\s+\(done\)\s+categories ([\d,]+)\/\1, products ([\d,]+)\/\2/);

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { fullSync } from '../../src/workflows';
 import { testConfig } from '../support/config';
+import { freshTestDatabase } from '../support/database';
 import { killProcessGroup, runTs, waitFor, type RunningProcess } from '../support/processes';
 import { startSims, type Sims } from '../support/sims';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
@@ -40,6 +41,8 @@ describe('full sync survives a worker crash', () => {
       WEBHOOK_SECRET: 'crash-test-webhook-secret',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'WARN',
+      // The restarted worker process reads the record the killed one wrote.
+      DATABASE_URL: await freshTestDatabase(),
     };
     const config = testConfig(workerEnv);
     const startWorker = () => {

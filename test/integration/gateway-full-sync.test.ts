@@ -100,6 +100,35 @@ describe('gateway full-sync routes', () => {
     });
   });
 
+  it('?force=true re-sends every product Occtoo already holds; another value is refused', async () => {
+    const token = config.gateway.adminToken;
+    expect((await request(app).post(`/ProductFullSync?code=${token}&force=maybe`)).status).toBe(400);
+    await withWorker(async () => {
+      const syncProducts = async (query: string) => {
+        const started = await request(app).post(`/ProductFullSync?code=${token}${query}`);
+        expect(started.status).toBe(202);
+        return waitFor('the product sync to complete', async () => {
+          const res = await request(app)
+            .get(`/syncs/${encodeURIComponent(started.body.workflowId)}`)
+            .set('Authorization', `Bearer ${token}`);
+          return res.body.status === 'COMPLETED' && res.body.runId === started.body.runId
+            ? res.body
+            : undefined;
+        });
+      };
+      const productsImported = () => sims.occtoo.importCounts()[config.occtoo.productsSource]?.entities ?? 0;
+      await syncProducts('');
+      const before = productsImported();
+      const unforced = await syncProducts('');
+      expect(productsImported()).toBe(before);
+      expect(unforced.result.status).toBe('completed');
+
+      await syncProducts('&force=true');
+      // Every product again, once per context pass that maps it.
+      expect(productsImported() - before).toBeGreaterThanOrEqual(sims.catalog.productsIn('en').length);
+    });
+  });
+
   it('answers 404 for an unknown workflow id', async () => {
     const res = await request(app)
       .get('/syncs/no-such-sync')

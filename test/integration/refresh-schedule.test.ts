@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { requireTemporalCli } from '../../src/worker/temporal-cli';
 import { testConfig } from '../support/config';
+import { freshTestDatabase } from '../support/database';
 import { runTs, waitFor } from '../support/processes';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -43,6 +44,8 @@ describe('refresh schedule', () => {
       REFRESH_SCHEDULE: refreshSchedule,
       LOOKBACK_DAYS: '3',
       LOG_FORMAT: 'json',
+      // A worker process of its own needs the record's database.
+      DATABASE_URL: await freshTestDatabase(),
     };
     testConfig(env2); // the configuration is valid
     const worker = runTs('src/main.ts', ['worker'], env2);

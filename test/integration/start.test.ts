@@ -1,11 +1,15 @@
 /**
- * `npm start` as an operator runs it: a real process tree with the embedded Temporal server,
- * a worker and the gateway; Ctrl-C leaves nothing behind; a bad configuration stops it with a
- * clear line.
+ * `npm start` as an operator runs it: a real process tree with the embedded Temporal server, the
+ * embedded PostgreSQL, a worker and the gateway; Ctrl-C leaves nothing behind; a bad configuration
+ * stops it with a clear line.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Pool } from 'pg';
+import { runningEmbeddedUrl } from '../../src/state/embedded';
+import { PostgresRecord } from '../../src/state/postgres-record';
 import { freePort, processesMentioning, runTs, waitFor } from '../support/processes';
 
 const validEnv = {
@@ -39,7 +43,7 @@ describe('npm start', () => {
       const health = await waitFor('GET /health?deep=true to answer 200', async () => {
         const res = await fetch(`http://127.0.0.1:${port}/health?deep=true`);
         return res.status === 200
-          ? ((await res.json()) as { temporal: unknown; worker: unknown })
+          ? ((await res.json()) as { temporal: unknown; worker: unknown; database: unknown })
           : undefined;
       });
       expect(health.temporal).toMatchObject({ connected: true, taskQueue: 'bluestone-occtoo' });
@@ -48,6 +52,9 @@ describe('npm start', () => {
       const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
       expect(ui.status).toBe(200);
       expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
+      // The embedded PostgreSQL runs on DATA_DIR/postgres, and /health reports it.
+      expect(processesMentioning(path.join(dataDir, 'postgres')).some((p) => p.includes(' -D '))).toBe(true);
+      expect(health).toMatchObject({ database: 'ok' });
     } finally {
       proc.child.kill('SIGINT');
     }
@@ -96,6 +103,53 @@ describe('npm start', () => {
     expect(first).toBeGreaterThanOrEqual(1);
     const second = await startAndCount();
     expect(second).toBeGreaterThan(first);
+  });
+
+  it('keeps the record of what was sent across a restart, even past the postmaster.pid a killed run left', async () => {
+    const env = {
+      ...validEnv,
+      PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+    };
+    // Runs `npm start` until /health answers, hands the service's record to `use`, then Ctrl-C.
+    const whileRunning = async <T>(use: (record: PostgresRecord) => Promise<T>): Promise<T> => {
+      const proc = runTs('src/main.ts', [], env);
+      try {
+        await waitFor('GET /health', async () => {
+          const res = await fetch(`http://127.0.0.1:${env.PORT}/health`);
+          return res.status === 200 ? true : undefined;
+        });
+        const pool = new Pool({ connectionString: runningEmbeddedUrl(dataDir) });
+        try {
+          return await use(new PostgresRecord(pool, 'bluestone-occtoo'));
+        } finally {
+          await pool.end();
+        }
+      } finally {
+        proc.child.kill('SIGINT');
+        expect(await proc.exited).toBe(0);
+      }
+    };
+    const entity = {
+      source: 'products',
+      key: 'p1',
+      language: 'en',
+      kind: 'product' as const,
+      bluestoneId: 'p1',
+      properties: ['Name@en'],
+      hash: 'h1',
+      readAt: 1,
+      runId: 'run-before-restart',
+    };
+    await whileRunning((record) => record.recordSent([entity]));
+    expect(processesMentioning(dataDir)).toEqual([]);
+    // As a killed run leaves it: a postmaster.pid naming a process that is gone.
+    const gone = spawnSync('true').pid;
+    writeFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), `${gone}\n${dataDir}/postgres\n`);
+    const after = await whileRunning((record) => record.lastSent('products', 'en', ['p1']));
+    expect(after.get('p1')).toMatchObject({ runId: 'run-before-restart', hash: 'h1' });
   });
 
   it('exits non-zero with one line naming BLUESTONE_API_KEY when it is missing', async () => {

@@ -10,6 +10,7 @@ import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/
 import { fullSync } from '../../src/workflows';
 import { requireTemporalCli } from '../../src/worker/temporal-cli';
 import { testConfig } from '../support/config';
+import { freshTestDatabase } from '../support/database';
 import { freePort, killProcessGroup, runTs, waitFor, type RunningProcess } from '../support/processes';
 import { startTestService } from '../support/service';
 import { startSims, type Sims } from '../support/sims';
@@ -52,6 +53,8 @@ describe('two workers, metrics, logs and secrets', () => {
       REFRESH_SCHEDULE: 'off',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'INFO',
+      // Both worker processes share the deployment's record.
+      DATABASE_URL: await freshTestDatabase(),
     };
     const config = testConfig(workerEnv);
     for (const port of metricsPorts) {

@@ -12,6 +12,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     WEBHOOK_SECRET: 'test-webhook-secret',
     ADMIN_TOKEN: 'test-admin-token',
     LOG_LEVEL: 'WARN',
+    // The run's PostgreSQL (globalSetup); fixtures swap in a fresh database of their own.
+    ...(process.env.BOS_TEST_DATABASE_URL ? { DATABASE_URL: process.env.BOS_TEST_DATABASE_URL } : {}),
     ...overrides,
   });
 }

@@ -1,5 +1,15 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { rmSync } from 'node:fs';
+import type { TestRunServers } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __temporalTestEnv?: TestWorkflowEnvironment }).__temporalTestEnv?.teardown();
+  const servers = globalThis as TestRunServers;
+  await Promise.all([
+    servers.__temporalTestEnv?.teardown(),
+    (async () => {
+      const postgres = servers.__postgresTestServer;
+      if (!postgres) return;
+      await postgres.server.stop();
+      rmSync(postgres.dataDir, { recursive: true, force: true });
+    })(),
+  ]);
 }

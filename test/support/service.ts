@@ -1,6 +1,7 @@
 /**
  * The service as the integration tests run it: startService over the run's dev server, on the
- * configuration's (unique) task queue; and the usual fixture of both simulators plus the service.
+ * configuration's (unique) task queue and a fresh database of the run's PostgreSQL; and the usual
+ * fixture of both simulators plus the service.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
@@ -9,6 +10,7 @@ import { createLogger } from '../../src/logger';
 import type { PushTuning } from '../../src/pipeline/page-processor';
 import { startService, type Roles, type RunningGateway, type RunningService } from '../../src/service';
 import { testConfig } from './config';
+import { freshTestDatabase } from './database';
 import { startSims, type Sims } from './sims';
 import { uniqueTaskQueue } from './temporal';
 
@@ -18,8 +20,12 @@ export interface TestServiceOptions {
   tuning?: PushTuning;
 }
 
-/** startService with the run's connections and workflow bundle; the gateway on a free loopback port. */
-export function startTestService(
+/**
+ * startService with the run's connections and workflow bundle; the gateway on a free loopback port.
+ * A config without a database of its own gets a fresh one; pass one that has (a fixture's config)
+ * to share its record, as several workers of one deployment do.
+ */
+export async function startTestService(
   env: TestWorkflowEnvironment,
   /** Needed with a worker; a gateway alone does without. */
   workflowBundle: WorkflowBundle | undefined,
@@ -27,7 +33,7 @@ export function startTestService(
   options: TestServiceOptions = {},
 ): Promise<RunningService> {
   // No refresh schedule: its interval fires on the clock, and would start refreshes mid-test.
-  const service = { ...config, sync: { ...config.sync, refreshSchedule: 'off' } };
+  const service = { ...(await withOwnDatabase(config)), sync: { ...config.sync, refreshSchedule: 'off' } };
   return startService(service, options.roles ?? 'worker', {
     logger: createLogger({ level: 'WARN' }),
     temporal: { connection: env.nativeConnection, client: env.client },
@@ -65,11 +71,13 @@ export async function startSyncFixture(
 ): Promise<SyncFixture> {
   const sims = await startSims(options.sims);
   try {
-    const config = testConfig({
-      ...sims.env,
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue(options.name),
-      ...(typeof options.config === 'function' ? options.config(sims) : options.config),
-    });
+    const config = await withOwnDatabase(
+      testConfig({
+        ...sims.env,
+        TEMPORAL_TASK_QUEUE: uniqueTaskQueue(options.name),
+        ...(typeof options.config === 'function' ? options.config(sims) : options.config),
+      }),
+    );
     const service = await startTestService(env, workflowBundle, config, options);
     return {
       sims,
@@ -85,4 +93,11 @@ export async function startSyncFixture(
     await sims.close();
     throw err;
   }
+}
+
+/** The config on a fresh database, unless it names one other than the run's shared default. */
+export async function withOwnDatabase(config: Config): Promise<Config> {
+  const url = config.database.url;
+  if (url && url !== process.env.BOS_TEST_DATABASE_URL) return config;
+  return { ...config, database: { ...config.database, url: await freshTestDatabase() } };
 }

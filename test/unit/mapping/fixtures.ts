@@ -20,6 +20,7 @@ export function settings(overrides: Partial<MappingSettings> = {}): MappingSetti
     handleMedia: 'bluestone',
     productKey: 'id',
     multiValueSeparator: '|',
+    clearWith: 'null',
     ...overrides,
   };
 }

@@ -185,6 +185,65 @@ describe('Occtoo ingest simulator', () => {
       expect(sim.entity('products', 'K')?.properties).toEqual([{ id: 'x', value: 'three' }]);
     });
 
+    it('removes a property sent with a null value, in that language only, and shows it gone', async () => {
+      const send = (properties: { id: string; value: string | null; language?: string }[]) =>
+        call(sim, 'POST', '/import/products', { entities: [{ key: 'P-1', properties }] }, token);
+      await send([
+        { id: 'Name', value: 'Chair', language: 'en' },
+        { id: 'Name', value: 'Stol', language: 'sv' },
+        { id: 'Description', value: 'Soft', language: 'en' },
+        { id: 'Labels', value: 'new|sale' },
+      ]);
+      const answer = await send([
+        { id: 'Name', value: null, language: 'sv' },
+        { id: 'Labels', value: null },
+        // Never stored, so nothing to remove: still accepted.
+        { id: 'Weight', value: null },
+      ]);
+      expect(answer.status).toBe(202);
+      const expected = [
+        { id: 'Name', value: 'Chair', language: 'en' },
+        { id: 'Description', value: 'Soft', language: 'en' },
+      ];
+      expect(sim.entity('products', 'P-1')?.properties).toEqual(expected);
+      expect((await call(sim, 'GET', '/_inspect/sources/products/P-1')).body.properties).toEqual(expected);
+      expect((await call(sim, 'GET', '/_inspect/sources/products')).body.entities).toEqual([
+        { key: 'P-1', properties: expected },
+      ]);
+    });
+
+    it('keeps an entity whose every property was cleared, and never stores a null', async () => {
+      await call(
+        sim,
+        'POST',
+        '/import/products',
+        { entities: [{ key: 'N', properties: [{ id: 'x', value: null }] }] },
+        token,
+      );
+      expect(sim.entity('products', 'N')).toEqual({ key: 'N', properties: [] });
+      await call(
+        sim,
+        'POST',
+        '/import/products',
+        { entities: [{ key: 'N', properties: [{ id: 'x', value: 'back' }] }] },
+        token,
+      );
+      expect(sim.entity('products', 'N')?.properties).toEqual([{ id: 'x', value: 'back' }]);
+    });
+
+    it('counts imports and entities per data source', async () => {
+      const entities = [
+        { key: 'A', properties: [{ id: 'n', value: '1' }] },
+        { key: 'B', properties: [{ id: 'n', value: null }] },
+      ];
+      await call(sim, 'POST', '/import/products', { entities }, token);
+      await call(sim, 'POST', '/import/products', { entities: [{ key: 'A', delete: true }] }, token);
+      await call(sim, 'POST', '/import/media', { entities: [entities[0]] }, token);
+      const counts = { products: { imports: 2, entities: 3 }, media: { imports: 1, entities: 1 } };
+      expect(sim.importCounts()).toEqual(counts);
+      expect((await call(sim, 'GET', '/_inspect/stats')).body.importsBySource).toEqual(counts);
+    });
+
     it('merges a resent import instead of duplicating it', async () => {
       const body = {
         entities: [

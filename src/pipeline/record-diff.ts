@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { OcctooEntity, OcctooProperty } from '../occtoo/types';
+import {
+  propertyOfSlot,
+  slotOf,
+  type PropertySlot,
+  type RecordedKind,
+  type SentEntity,
+} from '../state/record';
+
+/**
+ * The record's three uses on one page, as pure functions (issue #12): clear what vanished, skip
+ * what did not change, never roll back. The page processor reads the record and pushes; this
+ * decides what to send.
+ */
+
+/** One Occtoo entity the mapping produced (or would have, and did not: `entity` undefined). */
+export interface Candidate {
+  key: string;
+  bluestoneId: string;
+  kind: RecordedKind;
+  /** The mapped entity; undefined when this pass maps to nothing now (its nulls may still go). */
+  entity?: OcctooEntity;
+  /** Bluestone's `lastUpdate` of the version read (products). */
+  lastUpdate?: number;
+}
+
+export interface DiffSettings {
+  source: string;
+  language: string;
+  /** When the page was read, before the read (epoch ms). */
+  readAt: number;
+  runId: string;
+  fullSyncRunId?: string;
+  /** Re-send unchanged entities (full-sync --force); clearing and never-roll-back still apply. */
+  force?: boolean;
+  /** CLEAR_WITH: how a vanished property is sent. */
+  clearWith: 'null' | 'empty';
+}
+
+export interface PageDiff {
+  /** What to push: mapped properties plus a clearing value for every vanished slot. */
+  send: OcctooEntity[];
+  /** What to record once Occtoo accepted it, by key. */
+  toRecord: Map<string, SentEntity>;
+  /** Keys whose mapped entity equals what Occtoo last accepted. */
+  unchanged: string[];
+  /** Keys read in an older version than the one recorded: Occtoo already holds newer. */
+  older: string[];
+}
+
+/** A stable hash of an entity's properties, independent of their order. */
+export function entityHash(properties: readonly OcctooProperty[]): string {
+  const lines = properties.map((p) => `${slotOf(p)}\u0000${p.value ?? ''}`).sort();
+  return createHash('sha256').update(lines.join('\u0001')).digest('base64url');
+}
+
+/** Property slots sent with a value (nulls and empty strings clear, they are not recorded). */
+export function slotsWithValues(properties: readonly OcctooProperty[]): PropertySlot[] {
+  return properties.filter((p) => p.value !== null && p.value !== '').map(slotOf);
+}
+
+/** The clearing properties for slots recorded last time and absent now. */
+export function vanishedProperties(
+  recorded: readonly PropertySlot[],
+  current: readonly OcctooProperty[],
+  clearWith: DiffSettings['clearWith'],
+): OcctooProperty[] {
+  const now = new Set(current.map(slotOf));
+  const value = clearWith === 'empty' ? '' : null;
+  return recorded
+    .filter((slot) => !now.has(slot))
+    .map((slot) => {
+      const { id, language } = propertyOfSlot(slot);
+      return language === undefined ? { id, value } : { id, value, language };
+    });
+}
+
+/**
+ * True when this read is older than what the record holds: by Bluestone's `lastUpdate` when
+ * both have one (products), else by when the page was read (categories, media).
+ */
+export function isOlder(candidate: Candidate, recorded: SentEntity, readAt: number): boolean {
+  if (candidate.lastUpdate !== undefined && recorded.lastUpdate !== undefined)
+    return candidate.lastUpdate < recorded.lastUpdate;
+  return readAt < recorded.readAt;
+}
+
+export function diffPage(
+  candidates: readonly Candidate[],
+  recorded: ReadonlyMap<string, SentEntity>,
+  settings: DiffSettings,
+): PageDiff {
+  const diff: PageDiff = { send: [], toRecord: new Map(), unchanged: [], older: [] };
+  for (const c of candidates) {
+    const last = recorded.get(c.key);
+    const properties = c.entity?.properties ?? [];
+    // Nothing mapped and nothing recorded: nothing to send, as before the record.
+    if (!c.entity && (!last || last.properties.length === 0)) continue;
+    const hash = entityHash(properties);
+    if (last && last.hash === hash && !settings.force) {
+      diff.unchanged.push(c.key);
+      continue;
+    }
+    if (last && isOlder(c, last, settings.readAt)) {
+      diff.older.push(c.key);
+      continue;
+    }
+    const cleared = last ? vanishedProperties(last.properties, properties, settings.clearWith) : [];
+    diff.send.push({ key: c.key, properties: [...properties, ...cleared] });
+    diff.toRecord.set(c.key, {
+      source: settings.source,
+      key: c.key,
+      language: settings.language,
+      kind: c.kind,
+      bluestoneId: c.bluestoneId,
+      properties: slotsWithValues(properties),
+      hash,
+      lastUpdate: c.lastUpdate,
+      readAt: settings.readAt,
+      runId: settings.runId,
+      fullSyncRunId: settings.fullSyncRunId,
+    });
+  }
+  return diff;
+}

@@ -1,0 +1,227 @@
+import type { Pool } from 'pg';
+import type { RecordedKind, RecordSummary, SentEntity, SyncRecord, UploadedMedia } from './record';
+
+interface SentEntityRow {
+  source: string;
+  key: string;
+  language: string;
+  kind: RecordedKind;
+  bluestone_id: string;
+  properties: string[];
+  hash: string;
+  last_update: string | null;
+  read_at: string;
+  run_id: string;
+  full_sync_run_id: string | null;
+  recorded_at: string;
+}
+
+const SENT_COLUMNS = `source, key, language, kind, bluestone_id, properties, hash, last_update, read_at,
+  run_id, full_sync_run_id, (extract(epoch FROM recorded_at) * 1000)::bigint AS recorded_at`;
+
+/**
+ * The record in PostgreSQL (tables in src/state/migrations), scoped to one deployment (its task
+ * queue) so that deployments may share a database. Each method is one statement: one round trip
+ * for a whole page.
+ */
+export class PostgresRecord implements SyncRecord {
+  constructor(
+    private readonly pool: Pool,
+    private readonly deployment: string,
+  ) {}
+
+  async lastSent(source: string, language: string, keys: string[]): Promise<Map<string, SentEntity>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.pool.query<SentEntityRow>(
+      `SELECT ${SENT_COLUMNS} FROM sent_entities
+       WHERE deployment = $1 AND source = $2 AND language = $3 AND key = ANY($4::text[])`,
+      [this.deployment, source, language, keys],
+    );
+    return new Map(rows.map((row) => [row.key, sentEntityOf(row)]));
+  }
+
+  async recordSent(entities: SentEntity[]): Promise<SentEntity[]> {
+    // One row per slot (the last wins: ON CONFLICT may not touch a row twice), in key order so
+    // that two workers writing the same page lock rows in the same order and never deadlock.
+    const rows = [...lastPerKey(entities, (e) => `${e.source}\u0000${e.key}\u0000${e.language}`)]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, e]) => ({
+        source: e.source,
+        key: e.key,
+        language: e.language,
+        kind: e.kind,
+        bluestone_id: e.bluestoneId,
+        properties: e.properties,
+        hash: e.hash,
+        last_update: e.lastUpdate ?? null,
+        read_at: e.readAt,
+        run_id: e.runId,
+        full_sync_run_id: e.fullSyncRunId ?? null,
+      }));
+    if (rows.length === 0) return [];
+    const { rows: written } = await this.pool.query<{ source: string; key: string; language: string }>(
+      `INSERT INTO sent_entities (deployment, source, key, language, kind, bluestone_id, properties,
+         hash, last_update, read_at, run_id, full_sync_run_id)
+       SELECT $1, e.source, e.key, e.language, e.kind, e.bluestone_id, e.properties, e.hash,
+         e.last_update, e.read_at, e.run_id, e.full_sync_run_id
+       FROM jsonb_to_recordset($2::jsonb) AS e(source text, key text, language text, kind text,
+         bluestone_id text, properties text[], hash text, last_update bigint, read_at bigint,
+         run_id text, full_sync_run_id text)
+       ON CONFLICT (deployment, source, key, language) DO UPDATE SET
+         kind = EXCLUDED.kind, bluestone_id = EXCLUDED.bluestone_id, properties = EXCLUDED.properties,
+         hash = EXCLUDED.hash, last_update = EXCLUDED.last_update, read_at = EXCLUDED.read_at,
+         run_id = EXCLUDED.run_id,
+         -- An incremental send does not forget the last full sync that saw the entity.
+         full_sync_run_id = COALESCE(EXCLUDED.full_sync_run_id, sent_entities.full_sync_run_id),
+         recorded_at = now()
+       -- Never roll back: an older version does not replace a newer one.
+       WHERE CASE
+         WHEN EXCLUDED.last_update IS NOT NULL AND sent_entities.last_update IS NOT NULL
+           THEN EXCLUDED.last_update >= sent_entities.last_update
+         ELSE EXCLUDED.read_at >= sent_entities.read_at
+       END
+       RETURNING source, key, language`,
+      [this.deployment, JSON.stringify(rows)],
+    );
+    const done = new Set(written.map((w) => `${w.source}\u0000${w.key}\u0000${w.language}`));
+    return entities.filter((e) => !done.has(`${e.source}\u0000${e.key}\u0000${e.language}`));
+  }
+
+  async recordSeen(source: string, language: string, keys: string[], fullSyncRunId: string): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `UPDATE sent_entities SET full_sync_run_id = $5
+       WHERE deployment = $1 AND source = $2 AND language = $3 AND key = ANY($4::text[])`,
+      [this.deployment, source, language, keys, fullSyncRunId],
+    );
+  }
+
+  async forget(source: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `DELETE FROM sent_entities WHERE deployment = $1 AND source = $2 AND key = ANY($3::text[])`,
+      [this.deployment, source, keys],
+    );
+  }
+
+  async forgetUploads(uniqueIdentifiers: string[]): Promise<void> {
+    if (uniqueIdentifiers.length === 0) return;
+    await this.pool.query(
+      `DELETE FROM uploaded_media WHERE deployment = $1 AND unique_identifier = ANY($2::text[])`,
+      [this.deployment, uniqueIdentifiers],
+    );
+  }
+
+  async entitiesOf(bluestoneId: string): Promise<SentEntity[]> {
+    const { rows } = await this.pool.query<SentEntityRow>(
+      `SELECT ${SENT_COLUMNS} FROM sent_entities WHERE deployment = $1 AND bluestone_id = $2
+       ORDER BY source, key, language`,
+      [this.deployment, bluestoneId],
+    );
+    return rows.map(sentEntityOf);
+  }
+
+  async uploadedMedia(uniqueIdentifiers: string[]): Promise<Map<string, UploadedMedia>> {
+    if (uniqueIdentifiers.length === 0) return new Map();
+    const { rows } = await this.pool.query<{
+      unique_identifier: string;
+      asset_id: string;
+      file_id: string;
+      public_url: string;
+    }>(
+      `SELECT unique_identifier, asset_id, file_id, public_url FROM uploaded_media
+       WHERE deployment = $1 AND unique_identifier = ANY($2::text[])`,
+      [this.deployment, uniqueIdentifiers],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.unique_identifier,
+        {
+          uniqueIdentifier: r.unique_identifier,
+          assetId: r.asset_id,
+          fileId: r.file_id,
+          publicUrl: r.public_url,
+        },
+      ]),
+    );
+  }
+
+  async recordUploads(media: UploadedMedia[]): Promise<void> {
+    const rows = [...lastPerKey(media, (m) => m.uniqueIdentifier).values()];
+    if (rows.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO uploaded_media (deployment, unique_identifier, asset_id, file_id, public_url)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (deployment, unique_identifier) DO UPDATE SET asset_id = EXCLUDED.asset_id,
+         file_id = EXCLUDED.file_id, public_url = EXCLUDED.public_url, recorded_at = now()`,
+      [
+        this.deployment,
+        rows.map((m) => m.uniqueIdentifier),
+        rows.map((m) => m.assetId),
+        rows.map((m) => m.fileId),
+        rows.map((m) => m.publicUrl),
+      ],
+    );
+  }
+
+  async isEmpty(source: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ empty: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM sent_entities WHERE deployment = $1 AND source = $2) AS empty`,
+      [this.deployment, source],
+    );
+    return rows[0].empty;
+  }
+
+  async recordFullSyncComplete(runId: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO full_syncs (deployment, run_id) VALUES ($1, $2)
+       ON CONFLICT (deployment, run_id) DO UPDATE SET completed_at = now()`,
+      [this.deployment, runId],
+    );
+  }
+
+  async summary(): Promise<RecordSummary> {
+    const { rows } = await this.pool.query<{
+      sources: RecordSummary['sources'];
+      uploaded_media: number;
+      last_full_sync: { runId: string; completedAt: number } | null;
+    }>(
+      `SELECT
+         (SELECT coalesce(json_agg(s ORDER BY s.source, s.language, s.kind), '[]')
+          FROM (SELECT source, language, kind, count(*)::int AS entities FROM sent_entities
+                WHERE deployment = $1 GROUP BY source, language, kind) s) AS sources,
+         (SELECT count(*)::int FROM uploaded_media WHERE deployment = $1) AS uploaded_media,
+         (SELECT json_build_object('runId', run_id,
+                   'completedAt', (extract(epoch FROM completed_at) * 1000)::bigint)
+          FROM full_syncs WHERE deployment = $1 ORDER BY completed_at DESC LIMIT 1) AS last_full_sync`,
+      [this.deployment],
+    );
+    const { sources, uploaded_media, last_full_sync } = rows[0];
+    return {
+      sources,
+      uploadedMedia: uploaded_media,
+      ...(last_full_sync ? { lastCompleteFullSync: last_full_sync } : {}),
+    };
+  }
+}
+
+function sentEntityOf(row: SentEntityRow): SentEntity {
+  return {
+    source: row.source,
+    key: row.key,
+    language: row.language,
+    kind: row.kind,
+    bluestoneId: row.bluestone_id,
+    properties: row.properties,
+    hash: row.hash,
+    ...(row.last_update === null ? {} : { lastUpdate: Number(row.last_update) }),
+    readAt: Number(row.read_at),
+    runId: row.run_id,
+    ...(row.full_sync_run_id === null ? {} : { fullSyncRunId: row.full_sync_run_id }),
+    recordedAt: Number(row.recorded_at),
+  };
+}
+
+function lastPerKey<T>(items: T[], keyOf: (item: T) => string): Map<string, T> {
+  return new Map(items.map((item) => [keyOf(item), item]));
+}

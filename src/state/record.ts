@@ -1,0 +1,100 @@
+/**
+ * The service's record of what it sent to Occtoo (issue #12): the memory that lets a sync clear
+ * what vanished in Bluestone, skip what did not change, and never overwrite a newer write with an
+ * older read. Reached only from activities (through `createActivities(deps)`); workflows carry
+ * ids, cursors and counts, never records.
+ *
+ * The production implementation is PostgreSQL (src/state/postgres-record.ts); every call is one
+ * round trip for a whole page, never one per entity.
+ */
+
+export type RecordedKind = 'product' | 'category' | 'media';
+
+/**
+ * One property slot of an Occtoo entity: its id, plus `@language` when it was sent localized
+ * (`Name@sv`). Property ids and languages never contain `@` (Occtoo's character rules).
+ */
+export type PropertySlot = string;
+
+export function slotOf(property: { id: string; language?: string }): PropertySlot {
+  return property.language ? `${property.id}@${property.language}` : property.id;
+}
+
+export function propertyOfSlot(slot: PropertySlot): { id: string; language?: string } {
+  const at = slot.indexOf('@');
+  return at < 0 ? { id: slot } : { id: slot.slice(0, at), language: slot.slice(at + 1) };
+}
+
+/** One Occtoo entity in one pass language, as this service last had it accepted (202). */
+export interface SentEntity {
+  /** Occtoo data source. */
+  source: string;
+  /** Occtoo key. */
+  key: string;
+  /** The Occtoo language of the pass that sent it (the default context's language for non-localized properties). */
+  language: string;
+  kind: RecordedKind;
+  /** Bluestone's id of the product, category or media asset. */
+  bluestoneId: string;
+  /** Every property slot sent with a value (not the nulls that cleared others). */
+  properties: PropertySlot[];
+  /** Hash of the mapped entity (its properties, order-independent): equal hash = nothing to send. */
+  hash: string;
+  /** Bluestone's `lastUpdate` (epoch ms) of the version sent, when Bluestone gives one (products). */
+  lastUpdate?: number;
+  /** When the sync read this version from Bluestone (epoch ms): orders writes of entities without `lastUpdate`. */
+  readAt: number;
+  /** The workflow run that sent it. */
+  runId: string;
+  /** The last full-sync run that saw it (sent or found unchanged). */
+  fullSyncRunId?: string;
+  /** When it was recorded (epoch ms); set by the record. */
+  recordedAt?: number;
+}
+
+/** A media file this service uploaded to Occtoo's media service (HANDLE_MEDIA=occtoo). */
+export interface UploadedMedia {
+  /** `mediaUniqueIdentifier(asset)`: asset id and version. */
+  uniqueIdentifier: string;
+  assetId: string;
+  fileId: string;
+  publicUrl: string;
+}
+
+/** Entities per source and language in the record (`npm run cli -- state`). */
+export interface RecordSummary {
+  sources: { source: string; language: string; kind: RecordedKind; entities: number }[];
+  uploadedMedia: number;
+  /** The newest full-sync run recorded as complete, if any. */
+  lastCompleteFullSync?: { runId: string; completedAt: number };
+}
+
+export interface SyncRecord {
+  /** What was last sent for these keys of one source and language: one round trip. */
+  lastSent(source: string, language: string, keys: string[]): Promise<Map<string, SentEntity>>;
+  /**
+   * Records entities Occtoo accepted (insert or replace per source, key, language): one round trip.
+   * Never replaces a newer write (a later `lastUpdate`, or without one a later `readAt`): returns
+   * the entities it refused for that reason, whose push may have overwritten a newer version in
+   * Occtoo, so the caller reads them again.
+   */
+  recordSent(entities: SentEntity[]): Promise<SentEntity[]>;
+  /** Marks entities a full sync found unchanged as seen by that run: one round trip. */
+  recordSeen(source: string, language: string, keys: string[], fullSyncRunId: string): Promise<void>;
+  /** Every recorded entity of a Bluestone id, in every source and language (`cli why`). */
+  entitiesOf(bluestoneId: string): Promise<SentEntity[]>;
+  /** Media files already uploaded, by unique identifier: one round trip. */
+  uploadedMedia(uniqueIdentifiers: string[]): Promise<Map<string, UploadedMedia>>;
+  recordUploads(media: UploadedMedia[]): Promise<void>;
+  /** True when nothing was ever recorded for this source (a new database). */
+  isEmpty(source: string): Promise<boolean>;
+  /** A full-sync run that read everything without a failed stream. */
+  recordFullSyncComplete(runId: string): Promise<void>;
+  summary(): Promise<RecordSummary>;
+  // Added by Q (the sync): a deleted entity or file must be sent/uploaded again when it comes
+  // back, so deletes forget what was recorded; otherwise "unchanged" would skip it for good.
+  /** Forgets entities deleted from Occtoo, in every language: one round trip. */
+  forget(source: string, keys: string[]): Promise<void>;
+  /** Forgets media files deleted from Occtoo's media service (MEDIA_DELETE): one round trip. */
+  forgetUploads(uniqueIdentifiers: string[]): Promise<void>;
+}
