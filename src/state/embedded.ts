@@ -47,6 +47,8 @@ export async function startEmbeddedPostgres(options: {
 
   const binaries = await loadBinaries();
   const asRoot = process.getuid?.() === 0;
+  // The server's own binaries sit in node_modules: the postgres user must reach them too.
+  if (asRoot) letPostgresUserReach(path.dirname(binaries.postgres), logger);
   if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
     if (asRoot) letPostgresUserReach(path.dirname(pgDir), logger);
     const password = randomBytes(18).toString('base64url');
