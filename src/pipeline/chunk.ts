@@ -46,11 +46,19 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
   const signal = ctx.cancellationSignal;
   // Every concurrent request (imports, media uploads) listens on the one cancellation signal.
   setMaxListeners(256, signal);
-  // A page can take long (media uploads): re-send the last checkpoint meanwhile, so the heartbeat
-  // timeout means "the worker is gone", not "this page is slow".
-  // Three beats per heartbeat timeout, so one late beat on a busy machine is not taken for a dead worker.
+  // A page can take long (media uploads): when nothing was sent for a while, re-send the last
+  // checkpoint, so the heartbeat timeout means "the worker is gone", not "this page is slow" — at
+  // least three beats per timeout, so one late beat on a busy machine is not taken for a dead worker.
+  // Only then: each beat takes a place in the SDK's throttle window, and a checkpoint queued behind
+  // a keep-alive would reach the server late (a crash then re-reads one page more).
   const keepAliveMs = Math.min(KEEP_ALIVE_MS, (ctx.info.heartbeatTimeoutMs ?? KEEP_ALIVE_MS * 3) / 3);
-  const keepAlive = setInterval(() => ctx.heartbeat(total), keepAliveMs);
+  let keepAlive: NodeJS.Timeout | undefined;
+  const beat = () => {
+    clearTimeout(keepAlive);
+    ctx.heartbeat(total);
+    keepAlive = setTimeout(beat, keepAliveMs);
+  };
+  keepAlive = setTimeout(beat, keepAliveMs);
   const readAtOf = new WeakMap<T[], number>();
   try {
     const stream = await streamPages({
@@ -74,7 +82,7 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
         addCounts(total, outcome);
         total.setAsideCount += outcome.setAside.length;
         total.setAside = addSetAside(total.setAside, outcome.setAside);
-        ctx.heartbeat(total);
+        beat();
         recordPage(spec.source, { ...outcome, setAside: outcome.setAside.length });
       },
     });
@@ -84,7 +92,7 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
   } catch (err) {
     throw toActivityFailure(err);
   } finally {
-    clearInterval(keepAlive);
+    clearTimeout(keepAlive);
   }
 }
 

@@ -64,8 +64,9 @@ function createWorker(options: SyncWorkerOptions, config: Config, workflowBundle
     shutdownGraceTime: `${config.temporal.shutdownGraceSeconds}s`,
     shutdownForceTime: `${config.temporal.shutdownGraceSeconds + 15}s`,
     // Sync chunks heartbeat a checkpoint after every pushed page; sending it promptly (instead of
-    // once per 80% of the heartbeat timeout) is what lets a retry resume at the last page.
-    maxHeartbeatThrottleInterval: '250ms',
+    // once per 80% of the heartbeat timeout) is what lets a retry resume at the last page. Beats
+    // come about once a page, so a short window costs few calls.
+    maxHeartbeatThrottleInterval: '100ms',
     ...options.overrides,
   });
 }
