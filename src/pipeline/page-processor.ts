@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import {
   addCounts,
+  emptyCounts,
   type ContextPlan,
   type SetAsideEntity,
   type SyncCounts,
@@ -52,16 +53,7 @@ interface Mapped {
 }
 
 export function emptyOutcome(read = 0): PageOutcome {
-  return {
-    read,
-    sent: 0,
-    unchanged: 0,
-    deleted: 0,
-    filtered: 0,
-    mediaUploaded: 0,
-    mediaSent: 0,
-    setAside: [],
-  };
+  return { ...emptyCounts(read), setAside: [] };
 }
 
 /** Tuning of the push side; defaults suit Occtoo's documented limits. */

@@ -157,17 +157,15 @@ export function emptySourceProgress(cursor?: string): SourceProgress {
   };
 }
 
+export function emptyCounts(read = 0): SyncCounts {
+  return { read, sent: 0, unchanged: 0, deleted: 0, filtered: 0, mediaUploaded: 0, mediaSent: 0 };
+}
+
 export function emptyChunkResult(): ChunkResult {
   return {
+    ...emptyCounts(),
     done: false,
     pages: 0,
-    read: 0,
-    sent: 0,
-    unchanged: 0,
-    deleted: 0,
-    filtered: 0,
-    mediaUploaded: 0,
-    mediaSent: 0,
     restarts: 0,
     setAsideCount: 0,
     setAside: [],
