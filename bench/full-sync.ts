@@ -10,7 +10,7 @@
  * (plan, categories and products): product-context reads per second, all contexts together.
  * Results and how to read them: docs/benchmarks.md.
  */
-import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
+import { cleanup, cleanups, lastResort, runUntilDone, say, setQuiet } from './lib/lifecycle';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { PRODUCT_PAGE_SIZE } from '../src/bluestone/client';
@@ -587,21 +587,4 @@ function printReport(
 
 // ---- entry ---------------------------------------------------------------------------------
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping everything the benchmark started …`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-
-main().then(
-  async (code) => {
-    await cleanup();
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    await cleanup();
-    process.exit(1);
-  },
-);
+runUntilDone(main, 'the benchmark');

@@ -11,7 +11,7 @@
  * then hold its new Name, or the run fails. Results and how to read them: docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
-import { cleanup, cleanups, lastResort, say, setQuiet } from './lib/lifecycle';
+import { cleanup, cleanups, lastResort, runUntilDone, say, setQuiet } from './lib/lifecycle';
 import os from 'node:os';
 import { sanitizeKey } from '../src/mapping';
 import { loadConfig } from '../src/config';
@@ -378,26 +378,11 @@ async function main(): Promise<number> {
 
 // ---- entry ---------------------------------------------------------------------------------
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping everything the benchmark started …`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-
-main().then(
-  async (code) => {
-    await cleanup();
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    if (err instanceof CorrectnessFailure) {
-      console.error(`CORRECTNESS FAILURE: ${err.message}`);
-      console.log(JSON.stringify({ benchmark: 'incremental-sync', correct: false, error: err.message }));
-    } else {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    }
-    await cleanup();
-    process.exit(1);
-  },
-);
+runUntilDone(main, 'the benchmark', (err) => {
+  if (err instanceof CorrectnessFailure) {
+    console.error(`CORRECTNESS FAILURE: ${err.message}`);
+    console.log(JSON.stringify({ benchmark: 'incremental-sync', correct: false, error: err.message }));
+  } else {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  }
+});

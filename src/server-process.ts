@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 /**
  * An embedded server (Temporal's dev server, PostgreSQL) in its own process group: Ctrl-C reaches
  * the service first, and the server is stopped after the worker drained, not with it. A service
- * that exits without its stop sequence takes the server with it.
+ * that exits without its stop sequence takes the server with it: on `exit`, and on Linux even
+ * when it is killed (SIGKILL, or tsx killing a child that was slow to acknowledge a signal), as
+ * the server then gets `signalOnExit` from the kernel (`setpriv --pdeathsig`).
  */
 export interface ServerProcess {
   child: ChildProcess;
@@ -14,13 +16,21 @@ export interface ServerProcess {
   stop(gently: NodeJS.Signals, forcibly: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
+/** How long a server may take to stop gently before it is stopped forcibly. */
+export const SERVER_STOP_GRACE_MS = 5_000;
+
 export function spawnServer(
   command: string,
   args: string[],
   options: SpawnOptions & { signalOnExit: NodeJS.Signals },
 ): ServerProcess {
   const { signalOnExit, ...spawnOptions } = options;
-  const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const guarded = diesWithParent(signalOnExit, command, args);
+  const child = spawn(guarded.command, guarded.args, {
+    ...spawnOptions,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(chunk.toString());
@@ -45,7 +55,7 @@ export function spawnServer(
     child,
     output: () => lines.join(''),
     signal,
-    stop(gently, forcibly, graceMs = 10_000) {
+    stop(gently, forcibly, graceMs = SERVER_STOP_GRACE_MS) {
       stopped ??= (async () => {
         process.removeListener('exit', onExit);
         if (!running()) return;
@@ -58,4 +68,29 @@ export function spawnServer(
       return stopped;
     },
   };
+}
+
+let setprivPath: string | null | undefined;
+
+/**
+ * `command args` under `setpriv --pdeathsig <signal>` where util-linux's setpriv exists (Linux):
+ * it sets the kernel's parent-death signal, then runs the server in its own place (same pid), so
+ * the server gets `signal` the moment this process dies, however it dies. Elsewhere unchanged.
+ */
+function diesWithParent(signal: NodeJS.Signals, command: string, args: string[]) {
+  if (setprivPath === undefined) {
+    setprivPath = null;
+    if (process.platform === 'linux') {
+      for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+        const probe = spawnSync(candidate, ['--pdeathsig', 'SIGTERM', '--', 'true'], { stdio: 'ignore' });
+        if (probe.status === 0) {
+          setprivPath = candidate;
+          break;
+        }
+      }
+    }
+  }
+  return setprivPath
+    ? { command: setprivPath, args: ['--pdeathsig', signal, '--', command, ...args] }
+    : { command, args };
 }

@@ -8,6 +8,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { createApp } from './api/app';
@@ -25,6 +26,14 @@ import { ensureRefreshSchedule } from './worker/schedules';
 import { requireTemporalCli } from './worker/temporal-cli';
 import { gatewayConnection, temporalConnectionOptions } from './worker/temporal-connection';
 import { createSyncWorker, installRuntime, type WorkerOverrides } from './worker/worker';
+
+/**
+ * How long stop() may take beyond the worker's grace time (SHUTDOWN_GRACE_SECONDS): activities
+ * that ignore their cancellation (WORKER_CANCEL_ALLOWANCE_MS), then the gateway, the connections
+ * and the embedded servers (each forced after SERVER_STOP_GRACE_MS). `npm start` exits by then.
+ */
+export const STOP_ALLOWANCE_SECONDS = 15;
+const WORKER_CANCEL_ALLOWANCE_MS = 3_000;
 
 /** `all`: worker and gateway (with the embedded Temporal server when TEMPORAL_ADDRESS is unset). */
 export type Roles = 'all' | 'worker' | 'gateway';
@@ -92,12 +101,20 @@ export async function startService(
   let markStopped: () => void = () => undefined;
   const stopCalled = new Promise<void>((resolve) => (markStopped = resolve));
 
+  // In-flight activities get the grace time; one that ignores its cancellation after that does
+  // not hold up the rest of the sequence for longer than WORKER_CANCEL_ALLOWANCE_MS.
+  const workerGraceMs = msOf(options.worker?.shutdownGraceTime, config.temporal.shutdownGraceSeconds * 1000);
   const stop = () => {
     stopped ??= (async () => {
       markStopped();
       if (worker && workerDone) {
         if (worker.getState() === 'RUNNING') worker.shutdown();
-        await workerDone.catch(() => undefined);
+        const drained = await within(workerGraceMs + WORKER_CANCEL_ALLOWANCE_MS, workerDone);
+        if (!drained) {
+          logger.warn('Activities did not stop after their cancellation: stopping without them', {
+            graceSeconds: workerGraceMs / 1000,
+          });
+        }
       }
       for (const { what, close } of closers.reverse()) {
         await close().catch((err) => logger.warn('Shutdown step failed', { step: what, error: String(err) }));
@@ -259,6 +276,28 @@ export function createClients(
       },
     }),
   };
+}
+
+/** A duration option (ms number or a string like '5s') in ms, or `fallback` when unset. */
+function msOf(value: Duration | undefined, fallback: number): number {
+  return value === undefined ? fallback : msToNumber(value);
+}
+
+/** True when `promise` settled within `ms` (either way), false when it was still pending. */
+async function within(ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The gateway's one `listen`. */

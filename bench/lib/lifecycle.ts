@@ -28,3 +28,40 @@ export function setQuiet(value: boolean): void {
 export const say = (line = ''): void => {
   if (!quiet) console.log(line);
 };
+
+/**
+ * Runs a benchmark's `main` and exits with its code, after stopping everything it started — also on
+ * a failure (`onFailure` may print what the failure means first) and on Ctrl-C. The same Ctrl-C
+ * often arrives twice (from the terminal, and relayed by npm or tsx): a repeat within a second is
+ * ignored; a later one exits at once (the exit handlers still kill every process).
+ */
+export function runUntilDone(
+  main: () => Promise<number>,
+  what: string,
+  onFailure: (err: unknown) => void = (err) =>
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err)),
+): void {
+  let interrupted: number | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted !== undefined) {
+        if (Date.now() - interrupted >= 1_000) process.exit(130);
+        return;
+      }
+      interrupted = Date.now();
+      console.error(`\n${signal}: stopping everything ${what} started …`);
+      void cleanup().then(() => process.exit(130));
+    });
+  }
+  main().then(
+    async (code) => {
+      await cleanup();
+      process.exit(code);
+    },
+    async (err: unknown) => {
+      onFailure(err);
+      await cleanup();
+      process.exit(1);
+    },
+  );
+}

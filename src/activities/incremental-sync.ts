@@ -1,12 +1,16 @@
+import { Context } from '@temporalio/activity';
 import { allContexts, type Config } from '../config';
 import type { Logger } from '../logger';
-import type {
-  ArchiveProductsInput,
-  ArchiveProductsResult,
-  ChunkResult,
-  ContextPlan,
-  SyncDoneNotice,
-  SyncLookup,
+import {
+  noticeProblem,
+  shownValue,
+  type ArchiveProductsInput,
+  type ArchiveProductsResult,
+  type ChunkResult,
+  type ContextPlan,
+  type SyncDoneNotice,
+  type SyncLookup,
+  type SyncLookupFailure,
 } from '../shared/sync-types';
 import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
 import { DIFFERENCES_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
@@ -52,6 +56,29 @@ export interface DifferencesChunkInput {
 
 /** Differences per page; each page's changed products are re-read in one by-ids call (≤ 100). */
 const CATEGORY_READ_CONCURRENCY = 8;
+
+/** Sync lookups one coordinator call makes side by side. */
+const LOOKUP_CONCURRENCY = 4;
+const LOOKUP_KEEP_ALIVE_MS = 5_000;
+/**
+ * Attempts after which a sync whose lookup still gets an unreadable answer fails: a proxy's error
+ * page passes, an answer Bluestone gives for this one sync every time does not.
+ */
+const LOOKUP_INVALID_RESPONSE_ATTEMPTS = 5;
+
+/** Heartbeat details of lookupSyncs: the lookups done so far, by notice. */
+interface LookupCheckpoint {
+  lookups: (SyncLookup | null)[];
+}
+
+/** The activity's context, or undefined when called outside an activity (tests). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Incremental sync: a Bluestone sync's differences, page by page, re-read in the sync's own
@@ -140,42 +167,71 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
     return outcome;
   }
 
+  /** One notice's lookup: found, skipped, or failed for good; throws only on an outage (retried). */
+  async function lookUp(
+    { syncId, context }: Pick<SyncDoneNotice, 'syncId' | 'context'>,
+    configured: ContextPlan[],
+    ctx: Context | undefined,
+  ): Promise<SyncLookup> {
+    const invalid = noticeProblem({ syncId, context });
+    if (invalid)
+      return { syncId, context, failure: { type: FailureType.InvalidSyncNotice, message: invalid } };
+    let info;
+    try {
+      info = await bluestone.getSync(syncId, { signal: ctx?.cancellationSignal });
+    } catch (err) {
+      const failure = lookupFailure(err, syncId, ctx);
+      if (!failure) throw toActivityFailure(err);
+      logger.warn('Sync lookup failed; the sync is marked failed', {
+        syncId,
+        context,
+        failure: failure.type,
+      });
+      return { syncId, context, failure };
+    }
+    // Bluestone's own record of the sync wins over what the webhook said.
+    const actual = info.contextId ?? context;
+    const pass = configured.find((c) => c.context === actual);
+    if (!pass) {
+      return {
+        syncId,
+        context: actual,
+        createdAt: info.createdAt,
+        problem: `context "${actual}" is not configured (configured: ${configured.map((c) => c.context).join(', ')}); add it to BLUESTONE_ADDITIONAL_CONTEXTS to sync it`,
+      };
+    }
+    return { syncId, context: actual, createdAt: info.createdAt, pass };
+  }
+
   return {
     /**
-     * What the coordinator needs before it orders syncs: each sync's creation time, and the
-     * context plan — or the reason it cannot be applied (unknown sync, unconfigured context).
+     * What the coordinator needs before it orders syncs: each sync's creation time and context
+     * plan, or why it is skipped (an unconfigured context), or why its lookup failed for good
+     * (Bluestone refused or does not know the id, an id that cannot be sent): each notice is
+     * classified on its own, so one bad notice never fails the others. Only an outage throws
+     * (retried); what was looked up before it is kept in the heartbeat, so a retry resumes.
      */
     async lookupSyncs(input: {
       notices: Pick<SyncDoneNotice, 'syncId' | 'context'>[];
     }): Promise<SyncLookup[]> {
       const configured = plans();
-      return mapWithConcurrency(input.notices, 4, async ({ syncId, context }): Promise<SyncLookup> => {
-        let info;
-        try {
-          info = await bluestone.getSync(syncId);
-        } catch (err) {
-          if (err instanceof ApiError && err.type === FailureType.BluestoneNotFound) {
-            return {
-              syncId,
-              context,
-              problem: `Bluestone has no sync "${syncId}": the webhook named an unknown sync id`,
-            };
-          }
-          throw toActivityFailure(err);
-        }
-        // Bluestone's own record of the sync wins over what the webhook said.
-        const actual = info.contextId ?? context;
-        const pass = configured.find((c) => c.context === actual);
-        if (!pass) {
-          return {
-            syncId,
-            context: actual,
-            createdAt: info.createdAt,
-            problem: `context "${actual}" is not configured (configured: ${configured.map((c) => c.context).join(', ')}); add it to BLUESTONE_ADDITIONAL_CONTEXTS to sync it`,
-          };
-        }
-        return { syncId, context: actual, createdAt: info.createdAt, pass };
-      });
+      const ctx = activityContext();
+      const resumed = ctx?.info.heartbeatDetails as LookupCheckpoint | undefined;
+      const lookups: (SyncLookup | null)[] =
+        resumed?.lookups?.length === input.notices.length ? resumed.lookups : input.notices.map(() => null);
+      const beat = () => ctx?.heartbeat({ lookups } satisfies LookupCheckpoint);
+      // A call waiting out Bluestone's retries still shows the worker alive.
+      const keepAlive = ctx && setInterval(beat, LOOKUP_KEEP_ALIVE_MS);
+      try {
+        await mapWithConcurrency(input.notices, LOOKUP_CONCURRENCY, async (notice, i) => {
+          if (lookups[i]) return;
+          lookups[i] = await lookUp(notice, configured, ctx);
+          beat();
+        });
+      } finally {
+        if (keepAlive) clearInterval(keepAlive);
+      }
+      return lookups as SyncLookup[];
     },
 
     async applyDifferencesChunk(input: DifferencesChunkInput): Promise<ChunkResult> {
@@ -263,4 +319,41 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
       return result;
     },
   };
+}
+
+/**
+ * Why a sync's lookup can never succeed as it stands, or undefined for an outage (to be retried):
+ * Bluestone's 400, 401/403 and 404, an id that cannot go into a URL, and an answer that stays
+ * unreadable attempt after attempt.
+ */
+function lookupFailure(
+  err: unknown,
+  syncId: string,
+  ctx: Context | undefined,
+): SyncLookupFailure | undefined {
+  if (ctx?.cancellationSignal.aborted) return undefined;
+  if (err instanceof ApiError) {
+    if (err.type === FailureType.BluestoneNotFound) {
+      return {
+        type: err.type,
+        message: `Bluestone has no sync "${syncId}": the webhook named an unknown sync id (${err.message})`,
+      };
+    }
+    if (!err.retryable) return { type: err.type, message: err.message };
+    if (
+      err.type === FailureType.InvalidResponse &&
+      (ctx?.info.attempt ?? 1) >= LOOKUP_INVALID_RESPONSE_ATTEMPTS
+    )
+      return { type: err.type, message: err.message };
+    return undefined;
+  }
+  if (err instanceof URIError) {
+    return {
+      type: FailureType.InvalidSyncNotice,
+      message: `sync id ${shownValue(syncId)} cannot be sent to Bluestone (${err.message})`,
+    };
+  }
+  // Anything else (a bug, a failure no retry fixes): the sync fails with it, the queue moves on.
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { type: e.name || 'Error', message: `looking up sync ${shownValue(syncId)} failed: ${e.message}` };
 }

@@ -7,6 +7,7 @@ import { createHealthActivities } from './health';
 import { createIncrementalSyncActivities } from './incremental-sync';
 import { createRefreshActivities } from './refresh';
 import { createSetupActivities } from './setup';
+import { createSetAsideActivities } from './set-aside';
 import type { OcctooClient } from '../occtoo/client';
 import type { PushTuning } from '../pipeline/page-processor';
 import { activityAwareLogger } from '../telemetry';
@@ -34,6 +35,7 @@ export function createActivities(input: ActivityDeps) {
     ...createIncrementalSyncActivities(deps),
     ...createRefreshActivities(deps),
     ...createSetupActivities(deps),
+    ...createSetAsideActivities(deps),
   };
 }
 

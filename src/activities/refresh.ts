@@ -1,5 +1,5 @@
 import { heartbeat, sleep } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { allContexts, type Config } from '../config';
 import { signalSyncDone } from '../client/webhooks';
 import {
@@ -133,9 +133,14 @@ export function createRefreshActivities(deps: RefreshDeps) {
       for (const notice of input.notices) await signalSyncDone(client, config.temporal, notice);
     },
 
-    /** Waits until each handed-over sync has an outcome; heartbeats while it waits. */
+    /**
+     * Waits until each handed-over sync has an outcome; heartbeats while it waits. A run that
+     * ended before `handedOverAt` is an earlier, failed attempt: the outcome is that of the next.
+     */
     async awaitSyncOutcomes(input: {
       syncs: { syncId: string; context: string }[];
+      /** When the syncs were handed to the coordinator (epoch ms); absent from older refreshes. */
+      handedOverAt?: number;
       pollMs?: number;
     }): Promise<SyncOutcome[]> {
       const client = temporal();
@@ -145,12 +150,19 @@ export function createRefreshActivities(deps: RefreshDeps) {
           if (outcomes.has(syncId)) continue;
           const handle = client.workflow.getHandle(incrementalSyncWorkflowId(taskQueue, syncId));
           try {
-            const { status } = await handle.describe();
+            const { status, closeTime } = await handle.describe();
             if (status.name === 'COMPLETED') {
+              // Final whenever it ended: a completed sync is never applied again.
               const result = (await handle.result()) as IncrementalSyncResult;
               outcomes.set(syncId, { syncId, context, outcome: result.status, detail: result.reason });
+            } else if (
+              closeTime &&
+              input.handedOverAt !== undefined &&
+              closeTime.getTime() < input.handedOverAt
+            ) {
+              // An attempt that failed before the hand-over: the coordinator has not started the next yet.
             } else if (status.name !== 'RUNNING') {
-              outcomes.set(syncId, { syncId, context, outcome: 'failed', detail: status.name });
+              outcomes.set(syncId, { syncId, context, outcome: 'failed', detail: await failureOf(handle) });
             }
           } catch (err) {
             if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -163,4 +175,17 @@ export function createRefreshActivities(deps: RefreshDeps) {
       }
     },
   };
+}
+
+/** Why a closed sync run did not complete: the reason it failed with, or how it ended. */
+async function failureOf(handle: WorkflowHandle): Promise<string> {
+  try {
+    await handle.result();
+    return 'completed';
+  } catch (err) {
+    // The innermost reason (an activity's), not the wrappers'.
+    let e: unknown = err;
+    while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+    return e instanceof Error ? e.message : String(e);
+  }
 }

@@ -11,7 +11,7 @@ export interface GatewayDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
-  /** The service's database, which /health reports. */
+  /** The service's database, which readiness (`/ready`) checks. */
   database?: { check(): Promise<void> };
 }
 

@@ -1,53 +1,73 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { healthCheck } from '../workflows/health-check';
+import { requireAdmin } from './auth';
+
+/** How long readiness waits for each dependency: probes give up after a few seconds. */
+export const READY_CHECK_TIMEOUT_MS = 3000;
 
 /**
- * `GET /health`: whether the gateway reaches Temporal and the database (200) or not (503).
- * `?deep=true` also runs the health-check workflow, proving that a worker polls the task queue.
+ * `GET /health`: liveness. The process answers; no dependency is checked, so an outage of
+ * Temporal or the database never gets a healthy gateway restarted.
+ *
+ * `GET /ready`: readiness. Temporal answers, and the database when the service has one (200, or
+ * 503 saying which is not). `?deep=true` also runs the health-check workflow, proving that a
+ * worker polls the task queue; it starts a workflow, so it needs the admin token.
  */
 export function healthRouter(deps: {
   temporal: Client;
   config: Config;
   database?: { check(): Promise<void> };
 }): Router {
+  const { config, temporal } = deps;
   const router = Router();
-  router.get('/health', async (req, res) => {
-    const { config, temporal } = deps;
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  const admin = requireAdmin(config.gateway.adminToken);
+  const deepNeedsAdmin: RequestHandler = (req, res, next) => {
+    if (req.query.deep === 'true') admin(req, res, next);
+    else next();
+  };
+  router.get('/ready', deepNeedsAdmin, async (req, res) => {
     const body: Record<string, unknown> = {
       status: 'ok',
       environment: config.temporal.environment ?? null,
-      temporal: {
-        connected: false,
-        namespace: config.temporal.namespace,
-        taskQueue: config.temporal.taskQueue,
-      },
     };
-    try {
-      await temporal.connection.withDeadline(Date.now() + 3000, () =>
+    const temporalStatus: Record<string, unknown> = {
+      connected: false,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+    };
+    body.temporal = temporalStatus;
+    // Side by side: a probe waits for the slower of the two, not their sum.
+    const [temporalCheck, databaseCheck] = await Promise.allSettled([
+      temporal.connection.withDeadline(Date.now() + READY_CHECK_TIMEOUT_MS, () =>
         temporal.connection.workflowService.getSystemInfo({}),
-      );
-      (body.temporal as Record<string, unknown>).connected = true;
-    } catch (err) {
+      ),
+      deps.database ? withTimeout(deps.database.check(), READY_CHECK_TIMEOUT_MS, 'the database') : undefined,
+    ]);
+    if (temporalCheck.status === 'fulfilled') temporalStatus.connected = true;
+    else {
       body.status = 'unavailable';
-      (body.temporal as Record<string, unknown>).error = err instanceof Error ? err.message : String(err);
+      temporalStatus.error = messageOf(temporalCheck.reason);
     }
     if (deps.database) {
-      try {
-        await deps.database.check();
-        body.database = 'ok';
-      } catch (err) {
+      if (databaseCheck.status === 'fulfilled') body.database = 'ok';
+      else {
         body.status = 'unavailable';
         body.database = 'unreachable';
-        body.databaseError = err instanceof Error ? err.message : String(err);
+        body.databaseError = messageOf(databaseCheck.reason);
       }
     }
     if (body.status === 'ok' && req.query.deep === 'true') {
       try {
         body.worker = await temporal.workflow.execute(healthCheck, {
           taskQueue: config.temporal.taskQueue,
-          workflowId: `health-check-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+          // Under the task queue, like every workflow of this deployment.
+          workflowId: `${config.temporal.taskQueue}/health-check-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
           workflowExecutionTimeout: '10 seconds',
         });
       } catch (err) {
@@ -60,4 +80,16 @@ export function healthRouter(deps: {
     res.status(body.status === 'ok' ? 200 : 503).json(body);
   });
   return router;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

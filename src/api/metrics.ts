@@ -14,6 +14,7 @@ export const DELIVERY_OUTCOMES = [
   'rejected_malformed',
   'too_large',
   'temporal_unavailable',
+  'temporal_overloaded',
   'failed',
 ] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];

@@ -1,33 +1,48 @@
 import { Router, type Request, type Response } from 'express';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { describeSync, startFullSync, SyncConflictError } from '../client/syncs';
+import { SyncEnvironment } from '../shared/search-attributes';
 import type { FullSyncInput } from '../shared/sync-types';
 import { requireAdmin } from './auth';
-import { isTemporalUnavailable } from './temporal-errors';
+import { answerTemporalBusy, temporalBusy } from './temporal-errors';
+
+/** How long an admin route waits for Temporal before answering 503. */
+export const ADMIN_TEMPORAL_DEADLINE_MS = 5000;
+/** When to try an admin route again after Temporal was unreachable or overloaded. */
+export const ADMIN_RETRY_AFTER_SECONDS = 30;
 
 /**
  * Admin routes: the original provider's full-sync triggers (`/CategoriesFullSync`,
- * `/ProductFullSync`, GET or POST; `?force=true` re-sends every entity) and
- * `GET /syncs/:workflowId`.
+ * `/ProductFullSync`, GET or POST; `?force=true` re-sends every entity, `?dryRun=true` only
+ * reports, `?allowMassDelete=true` lifts PRUNE_MAX_PERCENT) and
+ * `GET /syncs/:workflowId` (this deployment's workflows only). Each waits for Temporal at most
+ * ADMIN_TEMPORAL_DEADLINE_MS, then answers 503 with Retry-After.
  */
 export function syncRouter(deps: { temporal: Client; config: Config; logger: Logger }): Router {
   const router = Router();
   const admin = requireAdmin(deps.config.gateway.adminToken);
+  const withDeadline = <T>(fn: () => Promise<T>) =>
+    deps.temporal.withDeadline(Date.now() + ADMIN_TEMPORAL_DEADLINE_MS, fn);
 
   const start = (input: FullSyncInput) => async (req: Request, res: Response) => {
-    const force = forceOf(req.query.force);
-    if (force === undefined) {
-      res.status(400).json({ error: 'force must be true or false' });
+    const flags: Record<(typeof FULL_SYNC_FLAGS)[number], boolean | undefined> = {
+      force: flagOf(req.query.force),
+      dryRun: flagOf(req.query.dryRun),
+      allowMassDelete: flagOf(req.query.allowMassDelete),
+    };
+    const wrong = FULL_SYNC_FLAGS.filter((name) => flags[name] === undefined);
+    if (wrong.length > 0) {
+      res.status(400).json({ error: `${wrong.join(', ')} must be true or false` });
       return;
     }
+    const set = Object.fromEntries(Object.entries(flags).filter(([, on]) => on));
     try {
-      const started = await startFullSync(deps.temporal, deps.config, {
-        ...input,
-        ...(force ? { force } : {}),
-      });
-      deps.logger.info('Full sync started', { ...started, force });
+      const started = await withDeadline(() =>
+        startFullSync(deps.temporal, deps.config, { ...input, ...set }),
+      );
+      deps.logger.info('Full sync started', { ...started, ...flags });
       res.status(202).json(started);
     } catch (err) {
       if (err instanceof SyncConflictError) {
@@ -41,28 +56,57 @@ export function syncRouter(deps: { temporal: Client; config: Config; logger: Log
   router.all('/ProductFullSync', admin, start({ categories: false, products: true }));
 
   router.get('/syncs/:workflowId', admin, async (req, res) => {
+    const workflowId = String(req.params.workflowId);
+    const notFound = () =>
+      res.status(404).json({
+        error: `No sync workflow with id ${workflowId} on this deployment (task queue ${deps.config.temporal.taskQueue})`,
+      });
     try {
-      res.json(await describeSync(deps.temporal, deps.config, String(req.params.workflowId)));
+      const status = await withDeadline(async () => {
+        // Another deployment's workflow is answered as if it did not exist: its ids are not ours to confirm.
+        const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+        if (!ofThisDeployment(description, deps.config)) return undefined;
+        return await describeSync(deps.temporal, deps.config, workflowId);
+      });
+      if (status) res.json(status);
+      else notFound();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        res.status(404).json({ error: `No sync workflow with id ${req.params.workflowId}` });
-      } else {
-        answerTemporalError(res, err);
-      }
+      if (err instanceof WorkflowNotFoundError) notFound();
+      else answerTemporalError(res, err);
     }
   });
   return router;
 }
 
-/** `?force=true` (or `1`); absent or `false` is no force; anything else undefined (a 400). */
-function forceOf(raw: unknown): boolean | undefined {
+/**
+ * The full-sync routes' flags: `force` re-sends every entity, `dryRun` only reports what a run
+ * would send, clear and delete, `allowMassDelete` lifts PRUNE_MAX_PERCENT for the run.
+ */
+const FULL_SYNC_FLAGS = ['force', 'dryRun', 'allowMassDelete'] as const;
+
+/** `?flag=true` (or `1`); absent or `false` is off; anything else undefined (a 400). */
+function flagOf(raw: unknown): boolean | undefined {
   if (raw === undefined || raw === 'false' || raw === '0' || raw === '') return false;
   if (raw === 'true' || raw === '1') return true;
   return undefined;
 }
 
-/** 503 with Retry-After when Temporal is unreachable; anything else goes to the error handler. */
+/**
+ * Whether a workflow is this deployment's: it runs on our task queue (every workflow the service
+ * starts does, whatever its id), and carries our SYNC_ENVIRONMENT or none.
+ */
+export function ofThisDeployment(
+  description: Pick<WorkflowExecutionDescription, 'taskQueue' | 'typedSearchAttributes'>,
+  config: Pick<Config, 'temporal'>,
+): boolean {
+  if (description.taskQueue !== config.temporal.taskQueue) return false;
+  const environment = description.typedSearchAttributes.get(SyncEnvironment);
+  return environment === undefined || environment === config.temporal.environment;
+}
+
+/** 503 with Retry-After when Temporal is unreachable or overloaded; anything else goes to the error handler. */
 function answerTemporalError(res: Response, err: unknown): void {
-  if (!isTemporalUnavailable(err)) throw err;
-  res.status(503).set('Retry-After', '30').json({ error: 'Temporal is unreachable; try again shortly.' });
+  const busy = temporalBusy(err);
+  if (!busy) throw err;
+  answerTemporalBusy(res, busy, ADMIN_RETRY_AFTER_SECONDS);
 }

@@ -1,14 +1,51 @@
+import type { Response } from 'express';
 import { isGrpcServiceError } from '@temporalio/client';
 
-// gRPC status codes that mean "could not reach Temporal" (grpc-js `status` enum values).
+// gRPC status codes (grpc-js `status` enum values) that mean "could not reach Temporal".
 const UNREACHABLE_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+const RESOURCE_EXHAUSTED = 8;
+
+/**
+ * Why Temporal cannot take a call now, when trying again later can help: `unreachable`, or
+ * `overloaded` (RESOURCE_EXHAUSTED: rate limits, a busy namespace). Undefined for anything else,
+ * such as Temporal answering "no".
+ */
+export type TemporalBusy = 'unreachable' | 'overloaded';
+
+export function temporalBusy(err: unknown): TemporalBusy | undefined {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (isGrpcServiceError(current)) {
+      if (UNREACHABLE_CODES.has(current.code)) return 'unreachable';
+      // grpc-js says RESOURCE_EXHAUSTED too for a message over its size limit: no later try fits it.
+      if (current.code === RESOURCE_EXHAUSTED && !/larger than max/i.test(current.details))
+        return 'overloaded';
+      return undefined;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 /** True when Temporal could not be reached (as opposed to Temporal answering "no"). */
 export function isTemporalUnavailable(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (isGrpcServiceError(current)) return UNREACHABLE_CODES.has(current.code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return temporalBusy(err) === 'unreachable';
+}
+
+const WHY: Record<TemporalBusy, string> = {
+  unreachable: 'Temporal is unreachable',
+  overloaded: 'Temporal is overloaded (RESOURCE_EXHAUSTED)',
+};
+
+/** 503 with Retry-After: Bluestone redelivers only a 503 or 429 that carries one (bluestone-papi.md §11.4). */
+export function answerTemporalBusy(
+  res: Response,
+  busy: TemporalBusy,
+  retryAfterSeconds: number,
+  what = 'try again',
+): void {
+  res
+    .status(503)
+    .set('Retry-After', String(retryAfterSeconds))
+    .json({ error: `${WHY[busy]}; ${what} after Retry-After seconds.` });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WebhookChange, WebhookEnvelope } from '../bluestone/types';
+import { BLUESTONE_CONTEXT_RULE, BLUESTONE_ID_RULE, shownValue } from '../shared/sync-types';
 
 /**
  * Bluestone's webhook envelope (bluestone-papi.md §11.2–§11.3), read tolerantly: unknown fields
@@ -12,6 +13,11 @@ import type { WebhookChange, WebhookEnvelope } from '../bluestone/types';
  * - `PRODUCT_WATCH_STATE` needs `stateChange.newValue`; when that is an archive state, also a
  *   non-empty `entityIds` (the products to delete).
  * - `null` counts as missing, as Bluestone's Java serializer may write it.
+ *
+ * What we act on must also look like Bluestone's own values, so that a notice that can never be
+ * applied is refused here (400) instead of stalling the sync queue behind it: sync and product ids
+ * are BLUESTONE_ID_RULE, contexts BLUESTONE_CONTEXT_RULE, and no event names more than
+ * MAX_ENTITY_IDS_PER_EVENT entities.
  */
 
 export const SYNC_DONE = 'PRODUCT_SYNC_DONE';
@@ -69,6 +75,27 @@ export function isKnownEventType(eventType: string): boolean {
 const missingOr = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined || issue.input === null ? `is required: ${what}` : `must be ${what}`;
 
+/**
+ * The most entity ids one event may name. Bluestone's sync-done events name none; an archive
+ * notice names the archived products. 10,000 ids keep an archive workflow's input near 300 KB,
+ * far below Temporal's 2 MB payload limit.
+ */
+export const MAX_ENTITY_IDS_PER_EVENT = 10_000;
+
+/** A trimmed string matching a rule; the message names the rule and shows the value. */
+function shaped(rule: { pattern: RegExp; description: string }, what: string) {
+  return z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      if (value !== '' && !rule.pattern.test(value))
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${what}: ${rule.description} (got ${shownValue(value)})`,
+        });
+    });
+}
+
 const timestamp = z.union(
   [
     z.number().nonnegative().finite(),
@@ -85,11 +112,13 @@ const syncDoneData = z.looseObject(
     value: z
       .string({ error: missingOr('the sync id, a non-empty string') })
       .trim()
-      .min(1, { error: 'is empty: it must hold the sync id' }),
+      .min(1, { error: 'is empty: it must hold the sync id' })
+      .pipe(shaped(BLUESTONE_ID_RULE, 'a Bluestone sync id')),
     context: z
       .string({ error: missingOr('the Bluestone context, a non-empty string such as "en"') })
       .trim()
-      .min(1, { error: 'is empty: it must name the Bluestone context, e.g. "en"' }),
+      .min(1, { error: 'is empty: it must name the Bluestone context, e.g. "en"' })
+      .pipe(shaped(BLUESTONE_CONTEXT_RULE, 'a Bluestone context')),
     // Informational only: a wrong type is dropped rather than refused.
     field: z.string().optional().catch(undefined),
   },
@@ -115,11 +144,20 @@ const stateChange = z.looseObject(
 );
 
 const entityIds = z.array(
-  z.string().trim().min(1, { error: 'is empty: product ids are non-empty strings' }),
+  z
+    .string()
+    .trim()
+    .min(1, { error: 'is empty: product ids are non-empty strings' })
+    .pipe(shaped(BLUESTONE_ID_RULE, 'a Bluestone product id')),
   {
     error: missingOr('the ids of the products to archive, a non-empty array of strings'),
   },
 );
+
+const archiveContext = shaped(BLUESTONE_CONTEXT_RULE, 'a Bluestone context').optional();
+
+/** Problems of an id list reported once for the list, not once per id (20,000 lines help nobody). */
+const MAX_ID_PROBLEMS = 3;
 
 type Issue = { path: PropertyKey[]; message: string };
 
@@ -147,6 +185,15 @@ function changeSchema(archiveStates: readonly string[]) {
       // Typed fields keep only values that match their type; other unknown fields pass through.
       const { entityIds: rawIds, syncDoneData: _data, stateChange: _state, ...rest } = raw;
       const change: WebhookChange = { ...rest };
+      if (Array.isArray(rawIds) && rawIds.length > MAX_ENTITY_IDS_PER_EVENT) {
+        // Whatever the event: so many ids is not a Bluestone notice, and nothing of it is started.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entityIds'],
+          message: `has ${rawIds.length} ids: at most ${MAX_ENTITY_IDS_PER_EVENT} per event; split the notice`,
+        });
+        return z.NEVER;
+      }
       if (Array.isArray(rawIds) && rawIds.every((id) => typeof id === 'string')) change.entityIds = rawIds;
       if (raw.eventType === SYNC_DONE) {
         const data = check(syncDoneData, raw.syncDoneData, 'syncDoneData', issues);
@@ -155,13 +202,25 @@ function changeSchema(archiveStates: readonly string[]) {
         const state = check(stateChange, raw.stateChange, 'stateChange', issues);
         if (state) change.stateChange = state;
         if (state && archiveStates.includes(state.newValue)) {
+          const before = issues.length;
           const ids = check(entityIds, raw.entityIds, 'entityIds', issues);
+          if (issues.length - before > MAX_ID_PROBLEMS) {
+            const more = issues.length - before - MAX_ID_PROBLEMS;
+            issues.splice(before + MAX_ID_PROBLEMS);
+            issues.push({
+              path: ['entityIds'],
+              message: `has ${more} more ids that are not Bluestone product ids`,
+            });
+          }
           if (ids && ids.length === 0)
             issues.push({
               path: ['entityIds'],
               message: `is empty: a change to archive state ${state.newValue} must name the products`,
             });
           if (ids) change.entityIds = ids;
+          // Its context is carried into the archive workflow: it must be one Bluestone could send.
+          const context = check(archiveContext, state.context, 'stateChange.context', issues);
+          if (context !== undefined && change.stateChange) change.stateChange.context = context;
         }
       }
       for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });

@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import { handOff, MalformedDeliveryError, planDelivery, type HandOffResult } from '../client/webhooks';
 import { requireWebhookSecret } from './auth';
 import type { DeliveryOutcome, GatewayMetrics, RejectionReason } from './metrics';
-import { isTemporalUnavailable } from './temporal-errors';
+import { answerTemporalBusy, temporalBusy } from './temporal-errors';
 import { eventTypeLabel, isKnownEventType, parseWebhookEnvelope } from './webhook-schema';
 
 /**
@@ -14,12 +14,13 @@ import { eventTypeLabel, isKnownEventType, parseWebhookEnvelope } from './webhoo
  *
  * Order: size limit, authentication (over the raw bytes), content type, JSON, envelope shape;
  * then every event is planned before any is handed to Temporal, and the answer is 2xx only
- * once Temporal accepted all of them. Bluestone retries 503 only with Retry-After (§11.4).
+ * once Temporal accepted all of them. Bluestone retries 503 only with Retry-After (§11.4), so
+ * Temporal unreachable or overloaded (RESOURCE_EXHAUSTED) answers 503 with it.
  */
 
 export const WEBHOOK_PATHS = ['/webhooks/bluestone', '/DataSync', '/ProductDelete'];
 
-/** When Bluestone should redeliver after Temporal was unreachable. */
+/** When Bluestone should redeliver after Temporal was unreachable or overloaded. */
 export const TEMPORAL_RETRY_AFTER_SECONDS = 60;
 
 export interface WebhookAnswer extends HandOffResult {
@@ -139,20 +140,19 @@ export function webhookRouter(deps: {
         },
       });
     } catch (err) {
-      if (!isTemporalUnavailable(err)) {
+      const busy = temporalBusy(err);
+      if (!busy) {
         metrics.deliveries.inc({ outcome: 'failed' });
         throw err;
       }
-      metrics.deliveries.inc({ outcome: 'temporal_unavailable' });
-      logger.warn('Webhook delivery not accepted: Temporal is unreachable; Bluestone will redeliver', {
-        path: req.path,
-        events: plan.received,
-        error: err instanceof Error ? err.message : String(err),
+      metrics.deliveries.inc({
+        outcome: busy === 'unreachable' ? 'temporal_unavailable' : 'temporal_overloaded',
       });
-      res
-        .status(503)
-        .set('Retry-After', String(TEMPORAL_RETRY_AFTER_SECONDS))
-        .json({ error: 'Temporal is unreachable; redeliver after Retry-After seconds.' });
+      logger.warn(
+        `Webhook delivery not accepted: Temporal is ${busy}; Bluestone will redeliver after Retry-After`,
+        { path: req.path, events: plan.received, error: err instanceof Error ? err.message : String(err) },
+      );
+      answerTemporalBusy(res, busy, TEMPORAL_RETRY_AFTER_SECONDS, 'redeliver');
       return;
     }
 

@@ -116,6 +116,14 @@ export const readAhead = wholeNumber(0, 4, 'must be a whole number from 0 to 4')
 export const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 /** Any non-empty text (surrounding blanks removed). */
 export const text = z.string().trim().min(1);
+
+/** The shortest secret the service accepts for the secrets it defines (webhook secret, admin token). */
+export const MIN_SECRET_LENGTH = 16;
+
+/** A secret someone could otherwise guess: at least MIN_SECRET_LENGTH characters. The message never shows it. */
+export const ownSecret = text.refine((value) => value.length >= MIN_SECRET_LENGTH, {
+  error: `is too short: use at least ${MIN_SECRET_LENGTH} random characters, e.g. from \`openssl rand -base64 24\``,
+});
 export const dataSource = z
   .string()
   .trim()

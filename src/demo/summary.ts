@@ -139,7 +139,7 @@ export function formatSummary(s: SummaryInput): string {
     `  GET  ${occtoo.url}/_inspect/imports              every import received`,
     `  GET  ${occtoo.url}/_inspect/media                uploads and files`,
     '',
-    `Gateway: ${s.gatewayUrl}   (GET /health?deep=true, GET /metrics; the worker's metrics: ${s.workerMetricsUrl})`,
+    `Gateway: ${s.gatewayUrl}   (GET /health, GET /ready, GET /ready?deep=true as the admin, GET /metrics; the worker's metrics: ${s.workerMetricsUrl})`,
     `  webhook URL    ${s.webhookUrl}   (header ${config.gateway.webhookSecretHeader}: ${config.gateway.webhookSecret})`,
     `  admin token    ${config.gateway.adminToken}`,
     `  e.g.           curl -H 'Authorization: Bearer ${config.gateway.adminToken}' ${s.gatewayUrl}/syncs/${encodeURIComponent(s.workflows.find((w) => w.label === 'full sync')?.workflowId ?? '')}`,

@@ -21,9 +21,30 @@ export interface PushResult {
 }
 
 /**
+ * Entities rejected one by one, with none of the push accepted, after which a rejected batch is
+ * set aside whole rather than split further: Occtoo then rejects everything (a schema change,
+ * say), and isolating each entity would cost two requests per entity for nothing.
+ */
+export const SYSTEMIC_REJECTION_SAMPLE = 5;
+
+/** The reason of entities set aside with their batch: one text, so that they count as one reason. */
+export const REJECTED_WITH_BATCH =
+  'not sent alone: Occtoo rejected its batch, and every entity of the same push that was sent alone (see their reason)';
+
+/** How the batches of one push fared so far (shared by the batches in flight). */
+interface Isolation {
+  accepted: number;
+  rejectedAlone: number;
+}
+
+/**
  * Pushes entities to one Occtoo source in batches, several calls at once. Entities that fail
  * Occtoo's rules are set aside before sending; if Occtoo still rejects a batch (it rejects a
- * payload whole), the batch is split until the bad entities are isolated and the rest goes through.
+ * payload whole), the batch is split until the bad entities are isolated and the rest goes through:
+ * one bad entity in a batch of n costs about 2·log2(n) more requests, a batch of bad ones at most
+ * 2n − 1. When Occtoo accepted nothing of the push and rejected SYSTEMIC_REJECTION_SAMPLE entities
+ * alone, the batches it still rejects are set aside whole (one request each): nothing set aside is
+ * recorded as sent, so the next sync tries those entities again.
  */
 export async function pushEntities(
   occtoo: OcctooClient,
@@ -37,8 +58,9 @@ export async function pushEntities(
     sent: 0,
     setAside: rejected.map((r) => ({ key: r.key, reason: r.reasons.join('; ') })),
   };
+  const isolation: Isolation = { accepted: 0, rejectedAlone: 0 };
   const outcomes = await mapWithConcurrency(batches, options.concurrency, (batch) =>
-    importIsolating(occtoo, source, batch, options),
+    importIsolating(occtoo, source, batch, options, isolation),
   );
   for (const outcome of outcomes) {
     result.sent += outcome.sent;
@@ -52,6 +74,7 @@ async function importIsolating(
   source: string,
   batch: OcctooEntity[],
   options: PushOptions,
+  isolation: Isolation,
 ): Promise<PushResult> {
   try {
     const started = performance.now();
@@ -60,17 +83,23 @@ async function importIsolating(
       signal: options.signal,
     });
     recordImportLatency(source, performance.now() - started);
+    isolation.accepted += imported.accepted;
     return {
       sent: imported.accepted,
       setAside: imported.rejected.map((r) => ({ key: r.key, reason: r.reasons.join('; ') })),
     };
   } catch (err) {
     if (!(err instanceof ApiError && err.type === FailureType.OcctooBadRequest)) throw err;
-    if (batch.length === 1)
+    if (batch.length === 1) {
+      isolation.rejectedAlone++;
       return { sent: 0, setAside: [{ key: batch[0].key, reason: `Occtoo rejected it: ${err.message}` }] };
+    }
+    if (isolation.accepted === 0 && isolation.rejectedAlone >= SYSTEMIC_REJECTION_SAMPLE) {
+      return { sent: 0, setAside: batch.map((e) => ({ key: e.key, reason: REJECTED_WITH_BATCH })) };
+    }
     const half = Math.ceil(batch.length / 2);
-    const first = await importIsolating(occtoo, source, batch.slice(0, half), options);
-    const second = await importIsolating(occtoo, source, batch.slice(half), options);
+    const first = await importIsolating(occtoo, source, batch.slice(0, half), options, isolation);
+    const second = await importIsolating(occtoo, source, batch.slice(half), options, isolation);
     return { sent: first.sent + second.sent, setAside: [...first.setAside, ...second.setAside] };
   }
 }

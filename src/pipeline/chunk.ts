@@ -7,6 +7,7 @@ import {
   type ChunkCheckpoint,
   type ChunkResult,
 } from '../shared/sync-types';
+import { addSetAsideReasons, setAsideReasonsOf } from '../shared/set-aside';
 import { toActivityFailure } from '../http/api-error';
 import { recordPage } from '../telemetry';
 import { streamPages, type StreamPage } from './page-stream';
@@ -82,6 +83,10 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
         addCounts(total, outcome);
         total.setAsideCount += outcome.setAside.length;
         total.setAside = addSetAside(total.setAside, outcome.setAside);
+        total.setAsideReasons = addSetAsideReasons(
+          total.setAsideReasons,
+          setAsideReasonsOf(outcome.setAside),
+        );
         beat();
         recordPage(spec.source, { ...outcome, setAside: outcome.setAside.length });
       },

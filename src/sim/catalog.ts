@@ -530,6 +530,9 @@ export class Catalog {
       );
       if (spec.name !== undefined) template.name = spec.name;
       if (spec.number !== undefined) template.number = spec.number;
+      // Published now: a generated lastUpdate (up to 30 days after creation) would lie in the
+      // future, and every later change (lastUpdate = its publish) would look older than it.
+      template.lastUpdate = at;
       this.store(template, contexts);
       ids.push(template.id);
     }

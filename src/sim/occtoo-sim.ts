@@ -65,8 +65,22 @@ export interface OcctooSim {
   readonly tokenRequests: number;
   /** Makes every issued token unknown, as if Occtoo had rotated its keys. */
   revokeTokens(): void;
+  /**
+   * Rejects (400, the whole import) every import into `rule.source` that holds an entity the rule
+   * names — every entity when it names no keys — as Occtoo does once a data source's schema no
+   * longer fits what is sent. Deletes pass. Without a rule: imports into `source` pass again.
+   */
+  rejectEntities(source: string, rule?: EntityRejection): void;
   /** Forgets data, media, logs and counters (tokens stay valid). */
   reset(): void;
+}
+
+/** What `rejectEntities` rejects in one data source. */
+export interface EntityRejection {
+  /** The keys rejected; unset: every entity. */
+  keys?: string[];
+  /** Occtoo's message, followed by the rejected keys. */
+  message?: string;
 }
 
 export interface SourceImportCount {
@@ -105,6 +119,7 @@ export async function startOcctooSim(options: OcctooSimOptions): Promise<OcctooS
   const tokens = new Map<string, IssuedToken>();
   const sources = new Map<string, Map<string, OcctooEntity>>();
   const imports: ImportLogEntry[] = [];
+  const rejections = new Map<string, EntityRejection>();
   let tokenRequests = 0;
   let baseUrl = '';
   const media = new MediaStore({
@@ -189,6 +204,17 @@ export async function startOcctooSim(options: OcctooSimOptions): Promise<OcctooS
         null,
         parsed.problems.map((details) => ({ message: 'Invalid request', details })),
       );
+    }
+    const rejection = rejections.get(source);
+    const rejected = rejection
+      ? parsed.entities.filter((e) => !e.delete && (!rejection.keys || rejection.keys.includes(e.key)))
+      : [];
+    if (rejection && rejected.length > 0) {
+      const message = rejection.message ?? `The properties do not fit data source ${source}'s schema`;
+      return fail(res, 400, 'Invalid request', {
+        propertyName: 'properties',
+        message: `${message}. The following entities are rejected: ${rejected.map((e) => e.key).join(', ')}`,
+      });
     }
     const state = sources.get(source) ?? new Map<string, OcctooEntity>();
     sources.set(source, state);
@@ -358,6 +384,10 @@ export async function startOcctooSim(options: OcctooSimOptions): Promise<OcctooS
     mediaFiles: () => [...media.files.values()].map((f) => structuredClone(f)),
     uploads: () => [...media.uploads.values()].map((u) => structuredClone(u)),
     revokeTokens: () => tokens.clear(),
+    rejectEntities: (source, rule) => {
+      if (rule) rejections.set(source, { ...rule, keys: rule.keys && [...rule.keys] });
+      else rejections.delete(source);
+    },
     reset,
     close: () =>
       new Promise<void>((resolve, reject) => {

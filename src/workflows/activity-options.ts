@@ -49,9 +49,15 @@ export const syncLookupOptions: ActivityOptions = {
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 };
 
-/** The long-lived coordinator's lookups never give up: Bluestone coming back is enough. */
+/**
+ * The coordinator's lookups (at most LOOKUP_BATCH notices a call) wait out a Bluestone outage
+ * for as long as it lasts: the activity throws only then, since a notice that can never be
+ * looked up comes back as that sync's failure. It heartbeats what it has looked up, so a retry
+ * (or another worker, after a crash) resumes instead of starting over.
+ */
 export const coordinatorLookupOptions: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: retryWithBackoff,
 };
 
@@ -61,9 +67,14 @@ export const refreshStepOptions: ActivityOptions = {
   retry: { ...retryWithBackoff, maximumAttempts: 10 },
 };
 
-/** Waiting (heartbeating) for the coordinator to apply the syncs the refresh handed over. */
+/**
+ * Waiting (heartbeating) for the coordinator to apply the syncs the refresh handed over: a
+ * backlog of thousands takes a while, but a refresh that never hears back fails in the end
+ * rather than waiting for ever (its caller, `refresh --wait`, with it).
+ */
 export const awaitSyncOutcomesOptions: ActivityOptions = {
   startToCloseTimeout: '6 hours',
+  scheduleToCloseTimeout: '12 hours',
   heartbeatTimeout: '1 minute',
   retry: retryWithBackoff,
 };

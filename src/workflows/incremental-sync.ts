@@ -1,4 +1,10 @@
-import { proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { chunkActivityOptions, syncLookupOptions } from './activity-options';
 import { BluestoneContext, SyncId, SyncKind } from '../shared/search-attributes';
@@ -10,6 +16,8 @@ import {
   type IncrementalSyncResult,
 } from '../shared/sync-types';
 import { incrementalSyncProgressQuery } from '../shared/messages';
+import { addSetAsideReasons, handledCount, setAsideReasonsOf } from '../shared/set-aside';
+import { failWhenTooManySetAside } from './set-aside-limit';
 
 const DEFAULT_PAGES_PER_CHUNK = 20;
 
@@ -42,12 +50,14 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     { key: BluestoneContext, value: input.context },
   ]);
 
-  let { pass, problem } = input;
-  if (!pass && !problem) {
+  let { pass, problem, failure } = input;
+  if (!pass && !problem && !failure) {
     const [lookup] = await lookupSyncs({ notices: [{ syncId: input.syncId, context: input.context }] });
-    ({ pass, problem } = lookup);
+    ({ pass, problem, failure } = lookup);
     result.context = lookup.context;
   }
+  // A lookup that failed for good fails the run (not skipped): a redelivery or the refresh retries it.
+  if (failure) throw ApplicationFailure.nonRetryable(failure.message, failure.type);
   if (problem || !pass) {
     result.status = 'skipped';
     result.reason = problem ?? 'no context plan';
@@ -55,6 +65,8 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     return result;
   }
 
+  // What the set-aside limit compares with: every entity sent, deleted, unchanged or set aside.
+  let handled = 0;
   // Categories and products side by side: one sync's latency is that of its larger half.
   const applySource = async (source: 'categories' | 'products') => {
     const totals = result[source];
@@ -70,6 +82,11 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
       addCounts(totals, chunk);
       totals.setAside += chunk.setAsideCount;
       result.setAside = addSetAside(result.setAside, chunk.setAside);
+      result.setAsideReasons = addSetAsideReasons(
+        result.setAsideReasons,
+        chunk.setAsideReasons ?? setAsideReasonsOf(chunk.setAside),
+      );
+      handled += handledCount(chunk) + chunk.setAsideCount;
       setCurrentDetails(
         `**Incremental sync** ${input.syncId} (${pass.context}): categories ${result.categories.sent} sent, ` +
           `${result.categories.unchanged ?? 0} unchanged, ${result.categories.deleted} deleted; ` +
@@ -81,5 +98,10 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     }
   };
   await Promise.all([applySource('categories'), applySource('products')]);
+  await failWhenTooManySetAside(`Sync ${input.syncId} (${pass.context})`, {
+    handled,
+    setAside: result.categories.setAside + result.products.setAside,
+    reasons: result.setAsideReasons ?? [],
+  });
   return result;
 }

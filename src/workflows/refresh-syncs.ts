@@ -48,10 +48,15 @@ export async function refreshSyncs(input: RefreshSyncsInput = {}): Promise<Refre
   setCurrentDetails(`**Refresh** (${days} days): ${found.length} syncs found, ${toApply.length} to apply`);
 
   if (toApply.length > 0) {
+    // Runs that ended before this (failed ones, handed over again) are not the outcome awaited.
+    const handedOverAt = Date.now();
     await quick.handSyncsToCoordinator({
       notices: toApply.map((s) => ({ syncId: s.syncId, context: s.context, via: 'refresh' })),
     });
-    for (const outcome of await awaitSyncOutcomes({ syncs: toApply })) {
+    for (const outcome of await awaitSyncOutcomes({
+      syncs: toApply.map(({ syncId, context }) => ({ syncId, context })),
+      handedOverAt,
+    })) {
       if (outcome.outcome === 'applied') result.applied.push(outcome.syncId);
       else if (outcome.outcome === 'skipped')
         result.skipped.push({ syncId: outcome.syncId, reason: outcome.detail ?? 'skipped' });

@@ -404,6 +404,71 @@ describe('webhook gateway', () => {
     expect(metric(text, 'webhook_workflow_starts_total', { kind: 'coordinator_signal' })).toBe(0);
   });
 
+  it("refuses notices that are not Bluestone's with 400, starting nothing, and takes a good one after them", async () => {
+    const gw = gateway();
+    const poison: [what: string, body: WebhookEnvelope, problem: RegExp][] = [
+      ['a lone surrogate', syncDone(['\ud800', 'en']), /syncDoneData\.value must be a Bluestone sync id/],
+      ['5,000 characters', syncDone(['a'.repeat(5000), 'en']), /\(5000 characters\)/],
+      ['/, spaces and ?', syncDone(['656f/3ef6 e2f4?d7', 'en']), /got "656f\/3ef6 e2f4\?d7"/],
+      ['a bad context', syncDone(['656f3ef6e2f4d70012a166ba', 'en/../x']), /syncDoneData\.context must be/],
+      [
+        '20,000 entity ids',
+        { ...syncDone(['656f3ef6e2f4d70012a166ba', 'en']) },
+        /has 20000 ids: at most 10000/,
+      ],
+      [
+        'an archive of a bad id',
+        stateChange(['p1', 'p 2?'], 'ARCHIVED'),
+        /entityIds\[1\] must be a Bluestone product id/,
+      ],
+    ];
+    poison[4][1].events[0].changes.entityIds = Array.from({ length: 20_000 }, (_, i) => `p${i}`);
+    for (const [what, body, problem] of poison) {
+      const res = await gw.post(body);
+      expect({ what, status: res.status }).toEqual({ what, status: 400 });
+      expect(res.body.error).toMatch(problem);
+    }
+    await expectNotStarted(gw.coordinatorId);
+    await expectNotStarted(
+      archiveWorkflowId(gw.config.temporal.taskQueue, ['p1', 'p 2?'], 'ARCHIVED', TIMESTAMP),
+    );
+
+    const good = await gw.post(syncDone(['656f3ef6e2f4d70012a166ba', 'en']));
+    expect(good.status).toBe(200);
+    expect((await inspect(gw.coordinatorId)).signals).toEqual([
+      { name: 'syncDone', args: [{ syncId: '656f3ef6e2f4d70012a166ba', context: 'en', via: 'webhook' }] },
+    ]);
+    const text = await gw.metrics();
+    expect(metric(text, 'webhook_rejections_total', { reason: 'invalid_envelope' })).toBe(poison.length);
+  });
+
+  it("reads /syncs/:id of this deployment only: another deployment's workflow is not found", async () => {
+    const taskQueue = uniqueTaskQueue('webhooks-deployments');
+    const alpha = gateway({ TEMPORAL_TASK_QUEUE: taskQueue, SYNC_ENVIRONMENT: 'alpha' });
+    const otherQueue = gateway();
+    const otherEnvironment = gateway({ TEMPORAL_TASK_QUEUE: taskQueue, SYNC_ENVIRONMENT: 'beta' });
+    expect((await alpha.post(syncDone(['656f3ef6e2f4d70012a166ba', 'en']))).status).toBe(200);
+    const status = (app: typeof alpha.app) =>
+      request(app)
+        .get(`/syncs/${encodeURIComponent(alpha.coordinatorId)}`)
+        .set('Authorization', `Bearer ${alpha.config.gateway.adminToken}`);
+
+    const own = await status(alpha.app);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({
+      workflowId: alpha.coordinatorId,
+      type: 'syncCoordinator',
+      status: 'RUNNING',
+    });
+    for (const other of [otherQueue, otherEnvironment]) {
+      const res = await status(other.app);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({
+        error: `No sync workflow with id ${alpha.coordinatorId} on this deployment (task queue ${other.config.temporal.taskQueue})`,
+      });
+    }
+  });
+
   it('accepts unknown events and other state changes, ignoring and counting them', async () => {
     const gw = gateway();
     const delivery: WebhookEnvelope = {

@@ -36,19 +36,31 @@ describe('health check through a real worker and the gateway', () => {
     }
   });
 
-  it('answers GET /health with the Temporal connection status, and ?deep=true with the worker', async () => {
+  it('answers /health (liveness) and /ready (readiness), and ?deep=true with the worker only for the admin', async () => {
     const taskQueue = uniqueTaskQueue('health-gw');
     const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
     const gateway = await startTestService(env, workflowBundle, config, { roles: 'gateway' });
     try {
       const app = gateway.gateway!.server;
-      const shallow = await request(app).get('/health');
-      expect(shallow.status).toBe(200);
-      expect(shallow.body).toMatchObject({ status: 'ok', temporal: { connected: true, taskQueue } });
+      const live = await request(app).get('/health');
+      expect(live.status).toBe(200);
+      expect(live.body).toEqual({ status: 'ok' });
+      const ready = await request(app).get('/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({
+        status: 'ok',
+        temporal: { connected: true, taskQueue },
+        database: 'ok',
+      });
 
       const worker = await startTestService(env, workflowBundle, config);
       try {
-        const deep = await request(app).get('/health?deep=true');
+        // Each deep check starts a workflow: not for anyone who can reach the gateway.
+        const anonymous = await request(app).get('/ready?deep=true');
+        expect(anonymous.status).toBe(401);
+        const deep = await request(app)
+          .get('/ready?deep=true')
+          .set('Authorization', `Bearer ${config.gateway.adminToken}`);
         expect(deep.status).toBe(200);
         expect(deep.body.worker).toMatchObject({ taskQueue });
       } finally {
@@ -59,7 +71,7 @@ describe('health check through a real worker and the gateway', () => {
     }
   });
 
-  it('answers 503 when Temporal is unreachable', async () => {
+  it('stays live but not ready when Temporal is unreachable', async () => {
     const config = testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     // The gateway alone, with its own (lazy) connection, as `npm run gateway` runs it.
     const service = await startService(config, 'gateway', {
@@ -67,7 +79,9 @@ describe('health check through a real worker and the gateway', () => {
       gateway: { host: '127.0.0.1', port: 0 },
     });
     try {
-      const res = await request(service.gateway!.server).get('/health');
+      const live = await request(service.gateway!.server).get('/health');
+      expect(live.status).toBe(200);
+      const res = await request(service.gateway!.server).get('/ready');
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ status: 'unavailable', temporal: { connected: false } });
     } finally {

@@ -8,11 +8,13 @@ import { WorkflowFailedError, type Workflow } from '@temporalio/client';
 import type { Config } from '../../src/config';
 import { compareWithOcctoo, expectedOcctooState } from '../../src/sim/expected-state';
 import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/shared/sync-types';
-import { fullSync, refreshSyncs, setupSync } from '../../src/workflows';
+import { coordinatorStateQuery, syncDoneSignal } from '../../src/shared/messages';
+import { fullSync, refreshSyncs, setupSync, syncCoordinator } from '../../src/workflows';
 import { mediaAssetsOf, mediaKeyOf } from '../../src/mapping';
 import { filterProblems, filterScenario } from '../support/sync-filters';
 import { startSyncFixture, startTestService, type SyncFixture } from '../support/service';
-import type { Sims } from '../support/sims';
+import { SIM_PROVIDER, type Sims } from '../support/sims';
+import { waitFor } from '../support/processes';
 import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 
 const SECRET = 'refresh-webhook-secret';
@@ -133,6 +135,83 @@ describe('refreshSyncs and setupSync', () => {
     // MEDIA_DELETE is off: the deleted product's media stay, as for archived products.
     const keptMedia = new Set(mediaAssetsOf(target).map((m) => mediaKeyOf(m)!));
     expect(filterProblems(sims, config, scenario, keptMedia)).toEqual([]);
+  });
+
+  it('applies a sync again once Occtoo access is restored: on a redelivered webhook, and on the next refresh', async () => {
+    // The data provider loses write access to the products source, then gets it back.
+    const provider = { ...SIM_PROVIDER, allowedSources: ['products', 'categories', 'media', 'setup'] };
+    fixture = await startSyncFixture(env, workflowBundle, {
+      name: 'refresh-failed',
+      sims: { catalog: { products: 30, seed: 31 }, occtoo: { providers: [provider] } },
+      config: { WEBHOOK_SECRET: SECRET },
+    });
+    ({ sims, config } = fixture);
+    const taskQueue = config.temporal.taskQueue;
+    const [first, second] = sims.catalog.productIds();
+    const runOf = (syncId: string) =>
+      env.client.workflow.getHandle(incrementalSyncWorkflowId(taskQueue, syncId));
+    const ended = (syncId: string, status: string) =>
+      waitFor(`sync ${syncId} to end ${status}`, async () => {
+        const run = await runOf(syncId)
+          .describe()
+          .catch(() => undefined);
+        return run?.status.name === status ? run : undefined;
+      });
+    const notify = (syncId: string, context: string) =>
+      env.client.workflow.signalWithStart(syncCoordinator, {
+        workflowId: syncCoordinatorWorkflowId(taskQueue),
+        taskQueue,
+        signal: syncDoneSignal,
+        signalArgs: [{ syncId, context, via: 'webhook' }],
+        args: [{}],
+      });
+
+    provider.allowedSources = ['categories', 'media', 'setup'];
+    const refused = [first, second].map((id, i) => {
+      const [sync] = sims.bluestone.publish({
+        contexts: ['en'],
+        change: [{ id, name: `Published while Occtoo refused ${i + 1}` }],
+        deliver: false,
+      }).syncs;
+      return sync.id;
+    });
+    for (const syncId of refused) {
+      await notify(syncId, 'en');
+      await ended(syncId, 'FAILED');
+    }
+    const coordinator = env.client.workflow.getHandle(syncCoordinatorWorkflowId(taskQueue));
+    const failed = await coordinator.query(coordinatorStateQuery);
+    expect(failed.failed).toBe(2);
+    expect(failed.recent[0]).toMatchObject({ syncId: refused[1], outcome: 'failed' });
+    expect(failed.recent[0].detail).toMatch(/may not write to data source products/);
+    expect(sims.occtoo.entity('products', first)).toBeUndefined();
+
+    provider.allowedSources = ['products', 'categories', 'media', 'setup'];
+    // Bluestone delivers the first sync's webhook again: applied this time.
+    await notify(refused[0], 'en');
+    await waitFor('the redelivered sync to be applied', async () => {
+      const run = await runOf(refused[0]).describe();
+      return run.status.name === 'COMPLETED' ? run : undefined;
+    });
+    expect(await runOf(refused[0]).result()).toMatchObject({ status: 'applied' });
+    expect(sims.occtoo.entity('products', first)!.properties).toContainEqual({
+      id: 'Name',
+      value: 'Published while Occtoo refused 1',
+      language: 'en',
+    });
+
+    // The second one's webhook never comes again: the refresh hands it over, and it is applied.
+    const refresh = await run<Awaited<ReturnType<typeof refreshSyncs>>>(refreshSyncs, [{ days: 1 }]);
+    expect(refresh.applied).toContain(refused[1]);
+    expect(refresh.skipped).toContainEqual({ syncId: refused[0], reason: 'already applied' });
+    expect(refresh.failed).toEqual([]);
+    expect(await runOf(refused[1]).result()).toMatchObject({ status: 'applied' });
+    expect(sims.occtoo.entity('products', second)!.properties).toContainEqual({
+      id: 'Name',
+      value: 'Published while Occtoo refused 2',
+      language: 'en',
+    });
+    expect(await coordinator.query(coordinatorStateQuery)).toMatchObject({ failed: 2 });
   });
 
   it('applies a sync once when its webhook and the refresh race', async () => {

@@ -3,14 +3,24 @@
  * embedded PostgreSQL, a worker and the gateway; Ctrl-C leaves nothing behind; a bad configuration
  * stops it with a clear line.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { runningEmbeddedUrl } from '../../src/state/embedded';
 import { PostgresRecord } from '../../src/state/postgres-record';
-import { freePort, processesMentioning, runTs, waitFor } from '../support/processes';
+import { STOP_ALLOWANCE_SECONDS } from '../../src/service';
+import {
+  freePort,
+  killProcessGroup,
+  processesMentioning,
+  REPO_ROOT,
+  runTs,
+  waitFor,
+  type RunningProcess,
+} from '../support/processes';
+import { startSims } from '../support/sims';
 
 const validEnv = {
   BLUESTONE_API_KEY: 'start-test-papi-key',
@@ -20,8 +30,15 @@ const validEnv = {
   OCCTOO_CATEGORIES_SOURCE: 'categories',
   OCCTOO_MEDIA_SOURCE: 'media',
   WEBHOOK_SECRET: 'start-test-webhook-secret',
+  // The deep readiness check (a round trip through the worker) needs it.
+  ADMIN_TOKEN: 'start-test-admin-token',
   LOG_FORMAT: 'json',
 };
+/** GET /ready?deep=true as the admin. */
+const deepReady = (port: number | string) =>
+  fetch(`http://127.0.0.1:${port}/ready?deep=true`, {
+    headers: { authorization: `Bearer ${validEnv.ADMIN_TOKEN}` },
+  });
 
 describe('npm start', () => {
   let dataDir: string;
@@ -40,8 +57,8 @@ describe('npm start', () => {
       DATA_DIR: dataDir,
     });
     try {
-      const health = await waitFor('GET /health?deep=true to answer 200', async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/health?deep=true`);
+      const health = await waitFor('GET /ready?deep=true to answer 200', async () => {
+        const res = await deepReady(port);
         return res.status === 200
           ? ((await res.json()) as { temporal: unknown; worker: unknown; database: unknown })
           : undefined;
@@ -52,7 +69,7 @@ describe('npm start', () => {
       const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
       expect(ui.status).toBe(200);
       expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
-      // The embedded PostgreSQL runs on DATA_DIR/postgres, and /health reports it.
+      // The embedded PostgreSQL runs on DATA_DIR/postgres, and /ready reports it.
       expect(processesMentioning(path.join(dataDir, 'postgres')).some((p) => p.includes(' -D '))).toBe(true);
       expect(health).toMatchObject({ database: 'ok' });
     } finally {
@@ -70,6 +87,60 @@ describe('npm start', () => {
     expect(proc.output()).not.toContain(validEnv.BLUESTONE_API_KEY);
   });
 
+  it('Ctrl-C while activities are retrying stops the service and every process it started within the grace period', async () => {
+    // Occtoo answers every call with 503 (no Retry-After): the full sync's activities keep retrying.
+    const sims = await startSims({
+      catalog: { products: 60 },
+      occtoo: { faults: { serverErrorRate: 1, random: () => 0.99 } },
+    });
+    const graceSeconds = 4;
+    const port = await freePort();
+    const adminToken = 'start-test-admin-token-0123456789';
+    // `npm start` in its own process group, which Ctrl-C in a terminal signals as a whole.
+    const proc = npmStart({
+      ...validEnv,
+      ...sims.env,
+      ADMIN_TOKEN: adminToken,
+      SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
+      PORT: String(port),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+    });
+    try {
+      await waitFor('the gateway to start a full sync', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/ProductFullSync`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        return res.status === 202 ? true : undefined;
+      });
+      await waitFor('the full sync to be retrying Occtoo calls', async () =>
+        sims.occtoo.faults.stats.serverErrors >= 5 ? true : undefined,
+      );
+      const tree = descendantPids(proc.child.pid!);
+      // The worker's node process, the embedded Temporal server and PostgreSQL at least.
+      expect(tree.length).toBeGreaterThanOrEqual(3);
+
+      process.kill(-proc.child.pid!, 'SIGINT');
+      // The worker's activities get the grace period; the gateway, connections and embedded
+      // servers then stop within the service's fixed allowance (src/service.ts).
+      const allowedMs = (graceSeconds + STOP_ALLOWANCE_SECONDS) * 1000;
+      await waitFor(
+        'every process `npm start` started to be gone',
+        async () => (tree.every((pid) => !isAlive(pid)) ? true : undefined),
+        allowedMs,
+        100,
+      );
+      // It drained and stopped in order, rather than being killed.
+      expect(proc.output()).toContain('"msg":"Stopped"');
+      expect(processesMentioning(dataDir)).toEqual([]);
+    } finally {
+      killProcessGroup(proc);
+      await sims.close();
+    }
+  });
+
   it('keeps workflow history across a restart (the embedded server persists to DATA_DIR)', async () => {
     const [port, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
@@ -83,8 +154,8 @@ describe('npm start', () => {
     const startAndCount = async (): Promise<number> => {
       const proc = runTs('src/main.ts', [], env);
       try {
-        await waitFor('GET /health?deep=true', async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/health?deep=true`);
+        await waitFor('GET /ready?deep=true', async () => {
+          const res = await deepReady(port);
           return res.status === 200 ? true : undefined;
         });
         const connection = await Connection.connect({ address: `127.0.0.1:${devPort}` });
@@ -182,3 +253,57 @@ describe('npm start', () => {
     }
   });
 });
+
+/** `npm start` as an operator runs it, detached (its own process group), with only `env` (plus PATH and HOME). */
+function npmStart(env: Record<string, string>): RunningProcess {
+  const child = spawn('npm', ['start'], {
+    cwd: REPO_ROOT,
+    detached: true,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      WORKER_METRICS_ADDRESS: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+/** Every live descendant of `root` (children, grandchildren, ...), from /proc. */
+function descendantPids(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const ppid = statFields(Number(entry))?.[1];
+    if (ppid !== undefined) parents.set(Number(ppid), [...(parents.get(Number(ppid)) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of parents.get(queue.shift()!) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** A zombie (exited, not yet reaped) counts as gone. */
+function isAlive(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/** /proc/<pid>/stat after the command name: state, ppid, ...; undefined once the process is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * An unreachable DATABASE_URL as an operator meets it: a worker's start-up stops with one line, and
- * the gateway's /health answers 503, never showing the password. (The embedded PostgreSQL across
+ * the gateway's /ready answers 503, never showing the password. (The embedded PostgreSQL across
  * restarts: test/integration/start.test.ts.)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -41,7 +41,7 @@ describe('an unreachable DATABASE_URL', () => {
     expect(failure.message).not.toContain(password);
   });
 
-  it('turns /health to 503 with database: unreachable, and back to ok on a reachable one', async () => {
+  it('turns /ready to 503 with database: unreachable, and back to ok on a reachable one', async () => {
     const taskQueue = uniqueTaskQueue('db-health');
     const down = await startTestService(
       env,
@@ -50,7 +50,7 @@ describe('an unreachable DATABASE_URL', () => {
       { roles: 'gateway' },
     );
     try {
-      const res = await request(down.gateway!.server).get('/health');
+      const res = await request(down.gateway!.server).get('/ready');
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({
         status: 'unavailable',
@@ -67,7 +67,7 @@ describe('an unreachable DATABASE_URL', () => {
       roles: 'gateway',
     });
     try {
-      const res = await request(up.gateway!.server).get('/health');
+      const res = await request(up.gateway!.server).get('/ready');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'ok', database: 'ok' });
     } finally {

@@ -1,11 +1,12 @@
 /**
  * Temporal unreachable: the gateway must not acknowledge what it has not handed to Temporal.
- * It answers 503 with Retry-After, Bluestone redelivers, and after Temporal is back the
- * redelivery is processed and nothing is lost.
+ * It answers 503 with Retry-After (webhooks and admin routes alike), Bluestone redelivers, and
+ * after Temporal is back the redelivery is processed and nothing is lost.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import request from 'supertest';
 import { createLogger } from '../../src/logger';
 import { startService, type RunningService } from '../../src/service';
 import { incrementalSyncWorkflowId } from '../../src/shared/sync-types';
@@ -67,12 +68,25 @@ describe('webhooks while Temporal is down', () => {
       contexts: ['en'],
       change: [{ id, name: 'Published while Temporal was down' }],
     });
-    const first = await waitFor(
-      'the first delivery attempt',
-      async () => sims.bluestone.webhooks.log[0]?.attempts[0],
-    );
+    // Meanwhile an operator: admin routes say when to try again, the gateway is live but not ready.
+    const admin = (path: string) =>
+      request(gateway!.gateway!.server).get(path).set('Authorization', `Bearer ${config.gateway.adminToken}`);
+    const [first, fullSync, status, live, ready] = await Promise.all([
+      waitFor('the first delivery attempt', async () => sims.bluestone.webhooks.log[0]?.attempts[0]),
+      admin('/ProductFullSync'),
+      admin(`/syncs/${encodeURIComponent('temporal-down/full-sync')}`),
+      request(gateway.gateway!.server).get('/health'),
+      request(gateway.gateway!.server).get('/ready'),
+    ]);
     expect(first.status).toBe(503);
     expect(Number(first.retryAfter)).toBeGreaterThan(0);
+    for (const res of [fullSync, status]) {
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('30');
+      expect(res.body.error).toMatch(/^Temporal is unreachable; try again after Retry-After seconds/);
+    }
+    expect(live.status).toBe(200);
+    expect(ready.status).toBe(503);
 
     server = await start();
     const [delivery] = await published.deliveries;

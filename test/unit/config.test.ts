@@ -112,10 +112,28 @@ describe('configuration', () => {
     expect(problems.join('\n')).not.toContain('provider-secret-456');
   });
 
+  it.each(['WEBHOOK_SECRET', 'ADMIN_TOKEN'])(
+    'stops start-up when %s is shorter than 16 characters, naming it and not showing it',
+    (name) => {
+      for (const short of ['Qz', 'Fifteen-Chars-1', ' Fifteen-Chars-1 ']) {
+        const problems = problemsOf({ ...required, [name]: short });
+        expect(problems).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^${name} is too short: use at least 16 random characters, e\\.g\\. from \`openssl rand -base64 24\``,
+            ),
+          ),
+        ]);
+        expect(problems[0]).not.toContain(short.trim());
+      }
+      expect(loadConfig({ ...required, [name]: 'sixteen-chars-16' })).toBeDefined();
+    },
+  );
+
   it('lists the configured secrets so logs can mask them', () => {
-    const c = loadConfig({ ...required, ADMIN_TOKEN: 'admin-token-000' });
+    const c = loadConfig({ ...required, ADMIN_TOKEN: 'admin-token-0000' });
     expect(secretsOf(c).sort()).toEqual([
-      'admin-token-000',
+      'admin-token-0000',
       'papi-key-123',
       'provider-secret-456',
       'webhook-secret-789',
