@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { allContexts, type Config } from '../config';
 import type { Logger } from '../logger';
 import type { ChunkResult, ContextPlan } from '../shared/sync-types';
@@ -9,6 +10,18 @@ import { numberedPageReader } from '../pipeline/page-stream';
 import type { Category, Product } from '../bluestone/types';
 import { createPageProcessor, type PushTuning } from '../pipeline/page-processor';
 import type { SyncRecord } from '../state/record';
+import {
+  applyReconciliation,
+  planReconciliation,
+  type ReconcileCheckpoint,
+  type ReconcileInput,
+} from '../pipeline/reconcile';
+import {
+  pruneRefusal,
+  RECONCILE_SAMPLE_SIZE,
+  type DryRunReport,
+  type Reconciliation,
+} from '../shared/reconciliation';
 
 export interface FullSyncDeps {
   config: Config;
@@ -30,6 +43,8 @@ export interface ChunkInput {
   runId?: string;
   /** full-sync --force: re-send unchanged entities. */
   force?: boolean;
+  /** full-sync --dry-run: push and record nothing; note what would be sent (by runId). */
+  dryRun?: boolean;
 }
 
 /** The sources a full sync covers, as its result reports them. */
@@ -52,6 +67,7 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
     runId: input.runId,
     fullSyncRunId: input.runId,
     force: input.force,
+    dryRun: input.dryRun,
   });
 
   return {
@@ -98,6 +114,78 @@ export function createFullSyncActivities(deps: FullSyncDeps) {
         input.scope.products &&
         allContexts(config).every((c) => input.scope.contexts.includes(c.context));
       if (record && everything) await record.recordFullSyncComplete(input.runId);
+    },
+
+    /**
+     * Counts what this full sync's reconciliation would remove from each source it read whole, and
+     * logs it; removes nothing. Over PRUNE_MAX_PERCENT it says so (the workflow then fails unless
+     * allowMassDelete). The guard counts what the run did not see, before Bluestone confirms it
+     * gone (a real run confirms batch by batch while removing); a dry run then confirms the
+     * candidates the same way, so its report gives the counts the real run would reach.
+     */
+    async planReconciliation(input: ReconcileInput & { allowMassDelete?: boolean }): Promise<Reconciliation> {
+      try {
+        const unseen = await planReconciliation(deps, input);
+        const refusal = pruneRefusal(input.dryRun ? 'A full sync' : 'This full sync', unseen);
+        const plan = input.dryRun
+          ? await applyReconciliation(
+              deps,
+              { ...input, plan: unseen },
+              { signal: Context.current().cancellationSignal },
+            )
+          : unseen;
+        if (refusal && input.allowMassDelete)
+          deps.logger.warn('Mass delete allowed for this run (--allow-mass-delete)', { refusal });
+        else if (refusal) deps.logger.error(refusal, { dryRun: input.dryRun ?? false });
+        else if (plan.sources.some((s) => s.deleted.count || s.cleared.some((c) => c.count)))
+          deps.logger.info('Bluestone no longer publishes entities this service sent', {
+            dryRun: input.dryRun ?? false,
+            sources: plan.sources.map((s) => ({
+              source: s.source,
+              delete: s.deleted,
+              clear: s.cleared.filter((c) => c.count > 0),
+            })),
+          });
+        return refusal ? { ...plan, refusal } : plan;
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    },
+
+    /** Removes what the plan counted; heartbeats a cursor over the unseen keys, so a retry resumes. */
+    async reconcile(input: ReconcileInput & { plan: Reconciliation }): Promise<Reconciliation> {
+      const ctx = Context.current();
+      const resumed = ctx.info.heartbeatDetails as ReconcileCheckpoint | undefined;
+      if (resumed) ctx.log.info('Resuming reconciliation', { source: resumed.sourceIndex });
+      let last: ReconcileCheckpoint | undefined = resumed;
+      // A slow batch (Occtoo retrying) still shows the worker alive.
+      const keepAlive = setInterval(() => ctx.heartbeat(last), 5_000);
+      try {
+        return await applyReconciliation(deps, input, {
+          resumed,
+          signal: ctx.cancellationSignal,
+          beat: (checkpoint) => {
+            // A copy: the SDK may send it later, after the next batch changed the original.
+            last = structuredClone(checkpoint);
+            ctx.heartbeat(last);
+          },
+        });
+      } catch (err) {
+        throw toActivityFailure(err);
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+
+    /** A dry run's report of what it would send, from its scratch notes; then the notes are emptied. */
+    async dryRunReport(input: { runId: string }): Promise<Pick<DryRunReport, 'sends'>> {
+      if (!record) return { sends: [] };
+      return { sends: await record.dryRunSends(input.runId, RECONCILE_SAMPLE_SIZE) };
+    },
+
+    /** Empties a dry run's scratch notes (also when it failed). */
+    async forgetDryRun(input: { runId: string }): Promise<void> {
+      await record?.forgetDryRun(input.runId);
     },
 
     async syncCategoryChunk(input: ChunkInput): Promise<ChunkResult> {

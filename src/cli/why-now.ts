@@ -5,6 +5,7 @@ import { mediaAssetsOf, mediaUniqueIdentifier, type OcctooFile } from '../mappin
 import type { UploadedMedia } from '../state/record';
 import type { OcctooEntity } from '../occtoo/types';
 import { decideProduct } from '../mapping/filters';
+import { entityHash } from '../pipeline/record-diff';
 import { allContexts, type Config } from '../config';
 
 /** What the mapping makes of the product now, in one context. */
@@ -17,6 +18,8 @@ export interface MappingNow {
   filtered?: { action: 'skip' | 'delete'; reason: string };
   key?: string;
   properties?: OcctooEntity['properties'];
+  /** The record's hash of the entity the mapping makes now (compared with the one last sent). */
+  hash?: string;
   setAside?: string;
   media: number;
   warnings: string[];
@@ -71,6 +74,7 @@ export async function mappingNow(
         served: true,
         key: mapped.entity?.key ?? mapped.setAside?.key,
         properties: mapped.entity?.properties,
+        hash: mapped.entity ? entityHash(mapped.entity) : undefined,
         setAside: mapped.setAside?.reason,
         media: mapped.media.length,
         warnings: mapped.warnings,

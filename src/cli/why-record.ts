@@ -1,5 +1,4 @@
 import type { Config } from '../config';
-import { entityHash } from '../pipeline/record-diff';
 import { slotOf, type PropertySlot, type SentEntity } from '../state/record';
 import { time } from './format';
 import type { MappingNow } from './why-now';
@@ -68,7 +67,7 @@ export function compareWithRecord(
     const pushes = pass !== undefined && pass.served && !pass.filtered && !pass.setAside;
     const sends = pushes && pass.properties;
     const nowSlots = sends ? [...new Set(pass.properties!.map(slotOf))].sort() : null;
-    const nowHash = sends ? entityHash(pass.properties!) : undefined;
+    const nowHash = sends ? pass.hash : undefined;
     const before = new Set(last?.properties ?? []);
     const current = new Set(nowSlots ?? []);
     return {

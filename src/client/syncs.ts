@@ -83,7 +83,7 @@ export async function startFullSync(
       args: [{ ...input, categories, products }],
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: syncSearchAttributes('full', config),
-      staticSummary: `Full sync of ${categories && products ? 'categories and products' : categories ? 'categories' : 'products'}${input.force ? ', forced (every entity re-sent)' : ''}`,
+      staticSummary: `${input.dryRun ? 'Dry run of a full sync' : 'Full sync'} of ${categories && products ? 'categories and products' : categories ? 'categories' : 'products'}${input.force ? ', forced (every entity re-sent)' : ''}${input.allowMassDelete ? ', mass delete allowed' : ''}`,
     });
     return {
       workflowId,

@@ -9,6 +9,7 @@ import {
   dataSource,
   MEDIA_MODES,
   nameList,
+  ownSecret,
   port,
   positiveInt,
   PRODUCT_KEY_MODES,
@@ -218,11 +219,27 @@ export const environmentSchema = z.object({
   }),
   MEDIA_DELETE: setting(bool.default(false), {
     section: 'Sync',
-    description: "Archive deletion also deletes the products' media entities (and Occtoo files).",
+    description:
+      "Archive deletion also deletes the products' media entities (and Occtoo files); a full sync of categories and products deletes the media entities (and files) that no entity it read shows any more.",
     provider: '(never there)',
     example: 'false',
     default: 'false',
   }),
+  PRUNE_MAX_PERCENT: setting(
+    z.coerce
+      .number({ error: 'must be a percentage from 0 to 100' })
+      .min(0, { error: 'must be a percentage from 0 to 100' })
+      .max(100, { error: 'must be a percentage from 0 to 100' })
+      .default(10),
+    {
+      section: 'Sync',
+      description:
+        "A full sync that would delete (or clear in one language) more than this share (in percent) of a source's recorded entities, because Bluestone no longer serves them, removes nothing and ends FAILED with the count and a sample of keys: a Bluestone that serves half the catalog by mistake must not empty Occtoo. `full-sync --allow-mass-delete` lifts it for one run; `100` never stops.",
+      provider: '(none there: nothing was ever removed by a full sync)',
+      example: '10',
+      default: '10',
+    },
+  ),
   READ_AHEAD_PAGES: setting(readAhead.default(0), {
     section: 'Sync',
     description:
@@ -231,6 +248,21 @@ export const environmentSchema = z.object({
     example: '0',
     default: '0',
   }),
+  SET_ASIDE_MAX_PERCENT: setting(
+    z.coerce
+      .number({ error: 'must be a percentage from 0 to 100' })
+      .min(0, { error: 'must be a percentage from 0 to 100' })
+      .max(100, { error: 'must be a percentage from 0 to 100' })
+      .default(5),
+    {
+      section: 'Sync',
+      description:
+        'A sync (full or incremental) that sets aside more than this share (in percent) of the entities it handled (sent, found unchanged or set aside) ends FAILED with the reasons instead of completed: so many rejections have one cause to fix, say a property type changed in Occtoo. `0` fails on any set-aside entity, `100` never.',
+      provider: '(none there: a rejected batch was swallowed and the run went on)',
+      example: '5',
+      default: '5',
+    },
+  ),
 
   PORT: setting(port.default(3000), {
     section: 'Gateway and webhooks',
@@ -238,9 +270,9 @@ export const environmentSchema = z.object({
     example: '3000',
     default: '3000',
   }),
-  WEBHOOK_SECRET: setting(text.optional(), {
+  WEBHOOK_SECRET: setting(ownSecret.optional(), {
     section: 'Gateway and webhooks',
-    description: 'The secret Bluestone sends with each webhook.',
+    description: 'The secret Bluestone sends with each webhook; at least 16 characters.',
     provider: '(Azure function key there)',
     example: 'a-long-random-string',
     whenUnset: 'required unless `ALLOW_INSECURE_WEBHOOKS=true`',
@@ -277,10 +309,12 @@ export const environmentSchema = z.object({
     description: 'Larger deliveries get 413.',
     default: '1048576',
   }),
-  ADMIN_TOKEN: setting(text.optional(), {
+  ADMIN_TOKEN: setting(ownSecret.optional(), {
     section: 'Gateway and webhooks',
-    description: 'Bearer token for the admin routes (manual syncs, status).',
+    description:
+      'Bearer token for the admin routes (manual syncs, status, the deep readiness check); at least 16 characters.',
     provider: '(Azure function key there)',
+    example: 'another-long-random-string',
     whenUnset: 'admin routes disabled',
   }),
 
@@ -311,7 +345,7 @@ export const environmentSchema = z.object({
     {
       section: 'Temporal',
       description:
-        'E.g. `production`, `sandbox`: a search attribute on every workflow, shown in `/health`, so that deployments sharing a cluster stay apart; the default task queue becomes `bluestone-occtoo-<env>`.',
+        'E.g. `production`, `sandbox`: a search attribute on every workflow, shown in `/ready`, so that deployments sharing a cluster stay apart; the default task queue becomes `bluestone-occtoo-<env>`.',
       example: 'production',
       whenUnset: 'none',
     },
@@ -373,7 +407,8 @@ export const environmentSchema = z.object({
   }),
   SHUTDOWN_GRACE_SECONDS: setting(positiveInt.default(30), {
     section: 'Temporal',
-    description: 'How long in-flight activities may finish on SIGTERM.',
+    description:
+      'How long in-flight activities may finish on SIGTERM or Ctrl-C; the process exits at the latest 15 s after it (a second Ctrl-C stops at once).',
     default: '30',
   }),
   WORKER_METRICS_ADDRESS: setting(

@@ -52,7 +52,9 @@ export const configSchema = environmentSchema
         archiveStates: c.ARCHIVE_STATES,
         deleteOnUnpublish: c.DELETE_ON_UNPUBLISH,
         mediaDelete: c.MEDIA_DELETE,
+        pruneMaxPercent: c.PRUNE_MAX_PERCENT,
         readAheadPages: c.READ_AHEAD_PAGES,
+        setAsideMaxPercent: c.SET_ASIDE_MAX_PERCENT,
       },
       gateway: {
         port: c.PORT,

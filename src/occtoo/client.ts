@@ -5,7 +5,7 @@ import axios, { isAxiosError, type AxiosInstance, type AxiosRequestConfig, type 
 import { ApiError, FailureType } from '../http/api-error';
 import { withRetries, type RetryEvent, type RetryPolicy } from '../http/retry';
 import { clearTokenCache, OcctooTokens } from './auth';
-import { prepareImport, type ImportLimits, type RejectedEntity } from './batching';
+import { importBody, prepareImport, type ImportLimits, type RejectedEntity } from './batching';
 import { CREDENTIALS_HINT, envelopeOf, toOcctooError, unauthorizedError } from './errors';
 import { clearUploadMemory, OcctooMedia, segment, type UploadOptions } from './media';
 import type { LinkUpload, MediaFileDto, OcctooEntity } from './types';
@@ -147,7 +147,10 @@ export class OcctooClient {
         method: 'POST',
         url: `/import/${segment(source)}`,
         params: options.correlationId ? { correlationId: options.correlationId } : undefined,
-        data: { entities: batch },
+        // Already serialized (batching.ts): axios sends the text as it is.
+        data: importBody(batch),
+        headers: { 'Content-Type': 'application/json' },
+        transformRequest: (body: string) => body,
       });
       // Any 2xx (Occtoo answers 202) is success whatever its body says.
       const id = (envelopeOf(response.data).result as { id?: unknown } | undefined)?.id;

@@ -16,6 +16,8 @@ import {
   mapCategory,
   mapProduct,
   mediaAssetsOf,
+  mediaKeyOf,
+  mediaUniqueIdentifier,
   productKeyOf,
   relatedProductIdsOf,
   type MappedEntity,
@@ -25,9 +27,19 @@ import { ensureMediaInOcctoo } from '../occtoo/media-upload';
 import type { OcctooClient } from '../occtoo/client';
 import { pushEntities } from '../occtoo/push';
 import { filterProducts, withSyncedAttributes } from '../mapping/filters';
-import type { SyncRecord } from '../state/record';
+import type { SentEntity, SyncRecord } from '../state/record';
 import type { Candidate } from './record-diff';
-import { pageRun, pushAgainstRecord, recordPage, type PageRun } from './recorded-push';
+import {
+  alsoClearOf,
+  letLookUpsStart,
+  lookUpEarly,
+  pageRun,
+  pushAgainstRecord,
+  recordPage,
+  type EarlyLookup,
+  type PageRun,
+  type Sightings,
+} from './recorded-push';
 
 /** What pushing one page of products or categories did (every entity set aside, uncapped). */
 export interface PageOutcome extends SyncCounts {
@@ -43,6 +55,12 @@ export interface PageDeps {
   record?: SyncRecord;
 }
 
+/** A page's record look-ups, started before its mapping (recorded-push.ts). */
+interface PageLookups {
+  entities?: EarlyLookup;
+  media?: EarlyLookup;
+}
+
 /** One product or category as mapped for a pass, with what the record compares. */
 interface Mapped {
   id: string;
@@ -50,6 +68,8 @@ interface Mapped {
   key?: string;
   lastUpdate?: number;
   result: MappedEntity;
+  /** The Occtoo keys of the media it shows (default pass): seen, even those left out of the page. */
+  mediaKeys: string[];
 }
 
 export function emptyOutcome(read = 0): PageOutcome {
@@ -81,13 +101,65 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
   const { config, bluestone, occtoo, logger, record } = deps;
   const settings = config.mapping;
 
+  function targetOf(source: SyncSource): string {
+    return source === 'products' ? config.occtoo.productsSource : config.occtoo.categoriesSource;
+  }
+
+  /** The media keys an owner shows, in the pass that sends media. */
+  function mediaKeysOf(pass: ContextPlan, owner: Product | Category): string[] {
+    if (!pass.isDefault || settings.handleMedia === 'ignore') return [];
+    return mediaAssetsOf(owner).flatMap((m) => mediaKeyOf(m) ?? []);
+  }
+
+  /**
+   * A dry run's media files: those the record says were uploaded; the others would be uploaded
+   * (counted), and nothing is uploaded or looked up in Occtoo.
+   */
+  async function knownOcctooFiles(owners: { media: MediaAsset[] }[], outcome: PageOutcome) {
+    const assets = owners.flatMap(mediaAssetsOf);
+    const uploaded = record
+      ? await record.uploadedMedia(assets.map(mediaUniqueIdentifier))
+      : new Map<string, { fileId: string; publicUrl: string }>();
+    const files = new Map<string, OcctooFile>();
+    for (const asset of assets) {
+      const file = uploaded.get(mediaUniqueIdentifier(asset));
+      if (file) files.set(asset.id, { id: file.fileId, publicUrl: file.publicUrl });
+    }
+    outcome.mediaUploaded += new Set(assets.filter((a) => !files.has(a.id)).map((a) => a.id)).size;
+    return files;
+  }
+
+  /** Starts the page's look-ups in the record: its entities' keys, and its media's in the default pass. */
+  async function lookUpPage<T extends Product | Category>(
+    source: SyncSource,
+    pass: ContextPlan,
+    owners: T[],
+    keyOf: (owner: T) => string | undefined,
+  ): Promise<PageLookups> {
+    const lookups = {
+      entities: lookUpEarly(record, targetOf(source), pass.language, owners.map(keyOf)),
+      media: pass.isDefault
+        ? lookUpEarly(
+            record,
+            config.occtoo.mediaSource,
+            pass.language,
+            owners.flatMap((o) => mediaAssetsOf(o).map(mediaKeyOf)),
+          )
+        : undefined,
+    };
+    if (lookups.entities || lookups.media) await letLookUpsStart();
+    return lookups;
+  }
+
   async function occtooFilesFor(
     pass: ContextPlan,
     owners: { media: MediaAsset[] }[],
     outcome: PageOutcome,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    run: PageRun,
   ): Promise<Map<string, OcctooFile> | undefined> {
     if (settings.handleMedia !== 'occtoo' || !pass.isDefault) return undefined;
+    if (run.dryRun) return knownOcctooFiles(owners, outcome);
     const uploads = await ensureMediaInOcctoo(occtoo, owners.flatMap(mediaAssetsOf), {
       concurrency: tuning.mediaConcurrency,
       timeoutMs: tuning.mediaTimeoutMs,
@@ -138,16 +210,31 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     mapped: Mapped[],
     outcome: PageOutcome,
     run: PageRun,
+    lookups: PageLookups,
     signal?: AbortSignal,
-  ): Promise<string[]> {
+    alsoSeen: { keys: string[]; bluestoneIds: string[]; mediaKeys: string[] } = {
+      keys: [],
+      bluestoneIds: [],
+      mediaKeys: [],
+    },
+  ): Promise<SentEntity[]> {
     const candidates: Candidate[] = [];
     const idByKey = new Map<string, string>();
     const media = new Map<string, Candidate>();
     const kind = source === 'products' ? 'product' : 'category';
-    for (const { id, key, lastUpdate, result } of mapped) {
+    // Served, but neither sent nor found unchanged: reconciliation must keep what Occtoo has of them.
+    const seen = {
+      keys: [...alsoSeen.keys],
+      bluestoneIds: [...alsoSeen.bluestoneIds],
+      mediaKeys: [...alsoSeen.mediaKeys],
+    };
+    for (const { id, key, lastUpdate, result, mediaKeys } of mapped) {
+      seen.mediaKeys.push(...mediaKeys);
       // Set aside (no key, too large): neither sent nor cleared; the record keeps what Occtoo has.
       if (result.setAside) {
         outcome.setAside.push({ source, context: pass.context, id, reason: result.setAside.reason });
+        if (key !== undefined) seen.keys.push(key);
+        else seen.bluestoneIds.push(id);
       } else if (key !== undefined) {
         candidates.push({ key, bluestoneId: id, kind, entity: result.entity, lastUpdate });
         idByKey.set(key, id);
@@ -163,8 +250,9 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       batchSize: config.occtoo.batchSize,
       correlationId: undefined,
       signal,
+      dryRun: run.dryRun,
     };
-    const target = source === 'products' ? config.occtoo.productsSource : config.occtoo.categoriesSource;
+    const target = targetOf(source);
     const settings = {
       language: pass.language,
       readAt: run.readAt,
@@ -174,17 +262,45 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       clearWith: config.mapping.clearWith,
     };
     const pushes = await Promise.all([
-      pushAgainstRecord(occtoo, record, candidates, { ...settings, source: target }, options),
+      pushAgainstRecord(
+        occtoo,
+        record,
+        candidates,
+        { ...settings, source: target, alsoClear: alsoClearOf(run.superseded, target, pass.language) },
+        options,
+        lookups.entities,
+      ),
       pushAgainstRecord(
         occtoo,
         record,
         [...media.values()],
-        { ...settings, source: config.occtoo.mediaSource },
+        {
+          ...settings,
+          source: config.occtoo.mediaSource,
+          alsoClear: alsoClearOf(run.superseded, config.occtoo.mediaSource, pass.language),
+        },
         options,
+        lookups.media,
       ),
     ]);
-    const superseded = await recordPage(record, pushes, logger);
     const [pushed, pushedMedia] = pushes.map((p) => p.pushed);
+    const refusedMedia = new Set(pushedMedia.setAside.map((s) => s.key));
+    const sightings: Sightings[] = [
+      {
+        source: target,
+        language: pass.language,
+        keys: [...seen.keys, ...pushed.setAside.map((s) => s.key)],
+        bluestoneIds: seen.bluestoneIds,
+      },
+      {
+        source: config.occtoo.mediaSource,
+        language: pass.language,
+        // Media the page shows but did not send or find unchanged (left out, refused).
+        keys: [...new Set(seen.mediaKeys)].filter((k) => !media.has(k) || refusedMedia.has(k)),
+        bluestoneIds: [],
+      },
+    ].filter((s) => s.keys.length || s.bluestoneIds.length);
+    const superseded = await recordPage(record, pushes, logger, { seen: sightings, dryRun: run.dryRun });
     outcome.sent += pushed.sent;
     // Not sent because Occtoo already holds this version (or a newer one).
     outcome.unchanged += pushes[0].diff.unchanged.length + pushes[0].diff.older.length;
@@ -200,7 +316,12 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     for (const s of pushedMedia.setAside) {
       outcome.setAside.push({ source: 'media', context: pass.context, id: s.key, reason: s.reason });
     }
-    return superseded.filter((e) => e.source === target).map((e) => e.bluestoneId);
+    return superseded;
+  }
+
+  /** The Bluestone ids of a page's entities whose record write a newer version refused. */
+  function supersededIds(superseded: SentEntity[], source: SyncSource): string[] {
+    return superseded.filter((e) => e.source === targetOf(source)).map((e) => e.bluestoneId);
   }
 
   /**
@@ -234,6 +355,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     pass: ContextPlan,
     products: Product[],
     outcome: PageOutcome,
+    run: PageRun,
     signal?: AbortSignal,
   ): Promise<void> {
     const idByKey = new Map<string, string>();
@@ -241,7 +363,8 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       const key = productKeyOf(p, settings);
       if (key !== undefined) idByKey.set(key, p.id);
     }
-    if (idByKey.size === 0) return;
+    // A dry run deletes nothing: unseen, these count among reconciliation's deletes.
+    if (idByKey.size === 0 || run.dryRun) return;
     const deletes = [...idByKey.keys()].map(deleteEntity);
     const pushed = await pushEntities(occtoo, config.occtoo.productsSource, deletes, {
       concurrency: tuning.importConcurrency,
@@ -284,8 +407,9 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
           deleted: deleted.map((d) => `${d.product.id}: ${d.reason}`),
         });
       }
-      const [occtooFiles, relatedKeys] = await Promise.all([
-        occtooFilesFor(pass, send, outcome, signal),
+      const [lookups, occtooFiles, relatedKeys] = await Promise.all([
+        lookUpPage('products', pass, send, (p) => productKeyOf(p, settings)),
+        occtooFilesFor(pass, send, outcome, signal, run),
         relatedKeysFor(pass, send, products, signal),
       ]);
       const mapped = send.map((p) => ({
@@ -293,17 +417,27 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
         key: productKeyOf(p, settings),
         lastUpdate: p.lastUpdate,
         result: mapProduct(p, pass, settings, { occtooFiles, relatedKeys }),
+        mediaKeys: mediaKeysOf(pass, p),
       }));
+      // Skipped by a filter, they stay in Occtoo as they are, and so do the media they show.
+      const kept = skipped.map((s) => s.product);
+      const keptKeys = kept.map((p) => productKeyOf(p, settings));
+      const filteredOut = {
+        keys: keptKeys.filter((k): k is string => k !== undefined),
+        bluestoneIds: kept.filter((_, i) => keptKeys[i] === undefined).map((p) => p.id),
+        mediaKeys: kept.flatMap((p) => mediaKeysOf(pass, p)),
+      };
       const labelled = deleted.map((d) => d.product);
       const [superseded] = await Promise.all([
-        push('products', pass, mapped, outcome, run, signal),
-        deleteProducts(pass, labelled, outcome, signal),
+        push('products', pass, mapped, outcome, run, lookups, signal, filteredOut),
+        deleteProducts(pass, labelled, outcome, run, signal),
       ]);
       if (!run.sendingAgain) {
+        const ids = supersededIds(superseded, 'products');
         await sendAgain(
-          superseded,
-          () => bluestone.getProductsByIds(superseded, pass.context, { signal }),
-          (again) => processor.processProducts(pass, again, signal, sendingAgain(run)),
+          ids,
+          () => bluestone.getProductsByIds(ids, pass.context, { signal }),
+          (again) => processor.processProducts(pass, again, signal, sendingAgain(run, superseded)),
           outcome,
           pass,
         );
@@ -319,21 +453,23 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     ): Promise<PageOutcome> {
       const run = pageRun(given);
       const outcome = emptyOutcome(categories.length);
-      const occtooFiles = await occtooFilesFor(pass, categories, outcome, signal);
+      const [lookups, occtooFiles] = await Promise.all([
+        lookUpPage('categories', pass, categories, categoryKeyOf),
+        occtooFilesFor(pass, categories, outcome, signal, run),
+      ]);
       const mapped = categories.map((c) => ({
         id: c.id,
         key: categoryKeyOf(c),
         result: mapCategory(withSyncedAttributes(c, config.filters), pass, settings, { occtooFiles }),
+        mediaKeys: mediaKeysOf(pass, c),
       }));
-      const superseded = await push('categories', pass, mapped, outcome, run, signal);
+      const superseded = await push('categories', pass, mapped, outcome, run, lookups, signal);
       if (!run.sendingAgain) {
+        const ids = supersededIds(superseded, 'categories');
         await sendAgain(
-          superseded,
-          () =>
-            Promise.all(
-              superseded.map((id) => bluestone.getCategory(id, pass.context, undefined, { signal })),
-            ),
-          (again) => processor.processCategories(pass, again, signal, sendingAgain(run)),
+          ids,
+          () => Promise.all(ids.map((id) => bluestone.getCategory(id, pass.context, undefined, { signal }))),
+          (again) => processor.processCategories(pass, again, signal, sendingAgain(run, superseded)),
           outcome,
           pass,
         );
@@ -346,7 +482,19 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
 
 export type PageProcessor = ReturnType<typeof createPageProcessor>;
 
-/** The run of a re-send: read now, by the same run, and not repeated. */
-function sendingAgain(run: PageRun): Partial<PageRun> {
-  return { runId: run.runId, fullSyncRunId: run.fullSyncRunId, force: run.force, sendingAgain: true };
+/**
+ * The run of a re-send: read now, by the same run, and not repeated. It also clears what the
+ * superseded push sent and the current version lacks: the record (the newer version) does not
+ * list those slots, yet the older push may have put them back in Occtoo.
+ */
+function sendingAgain(run: PageRun, superseded: SentEntity[]): Partial<PageRun> {
+  return {
+    runId: run.runId,
+    fullSyncRunId: run.fullSyncRunId,
+    // Forced: the record already holds this (newer) version, but Occtoo got the older push after it.
+    force: true,
+    dryRun: run.dryRun,
+    sendingAgain: true,
+    superseded,
+  };
 }

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { entityJson } from '../occtoo/batching';
 import type { OcctooEntity, OcctooProperty } from '../occtoo/types';
 import {
   propertyOfSlot,
@@ -36,6 +37,11 @@ export interface DiffSettings {
   force?: boolean;
   /** CLEAR_WITH: how a vanished property is sent. */
   clearWith: 'null' | 'empty';
+  /**
+   * Re-sending after a superseded push, by key: the slots that push sent. Occtoo may hold them
+   * although the record (the newer version) does not, so they are cleared too when absent now.
+   */
+  alsoClear?: ReadonlyMap<string, readonly PropertySlot[]>;
 }
 
 export interface PageDiff {
@@ -47,12 +53,17 @@ export interface PageDiff {
   unchanged: string[];
   /** Keys read in an older version than the one recorded: Occtoo already holds newer. */
   older: string[];
+  /** Keys sent with clearing values, and how many vanished slots each clears. */
+  clearing: Map<string, number>;
 }
 
-/** A stable hash of an entity's properties, independent of their order. */
-export function entityHash(properties: readonly OcctooProperty[]): string {
-  const lines = properties.map((p) => `${slotOf(p)}\u0000${p.value ?? ''}`).sort();
-  return createHash('sha256').update(lines.join('\u0001')).digest('base64url');
+/**
+ * A hash of the mapped entity, taken from the one serialization that also measures and sends it.
+ * The same Bluestone version maps to the same properties in the same order, so an equal hash
+ * means nothing to send; a reordering alone costs one import more, never a missed change.
+ */
+export function entityHash(entity: OcctooEntity): string {
+  return hash('sha256', entityJson(entity), 'base64url');
 }
 
 /** Property slots sent with a value (nulls and empty strings clear, they are not recorded). */
@@ -91,14 +102,23 @@ export function diffPage(
   recorded: ReadonlyMap<string, SentEntity>,
   settings: DiffSettings,
 ): PageDiff {
-  const diff: PageDiff = { send: [], toRecord: new Map(), unchanged: [], older: [] };
+  const diff: PageDiff = { send: [], toRecord: new Map(), unchanged: [], older: [], clearing: new Map() };
   for (const c of candidates) {
     const last = recorded.get(c.key);
-    const properties = c.entity?.properties ?? [];
+    const superseded = settings.alsoClear?.get(c.key) ?? [];
+    const recordedSlots = last?.properties ?? [];
+    const clearable = superseded.length ? [...new Set([...recordedSlots, ...superseded])] : recordedSlots;
     // Nothing mapped and nothing recorded: nothing to send, as before the record.
-    if (!c.entity && (!last || last.properties.length === 0)) continue;
-    const hash = entityHash(properties);
-    if (last && last.hash === hash && !settings.force) {
+    if (!c.entity && clearable.length === 0) {
+      // Still served, with nothing in this language: as Occtoo holds it (a full sync saw it).
+      if (last) diff.unchanged.push(c.key);
+      continue;
+    }
+    const entity = c.entity ?? { key: c.key, properties: [] };
+    const { properties } = entity;
+    const hash = entityHash(entity);
+    // A superseded push's slots are cleared even when the record holds this very version.
+    if (last && last.hash === hash && !settings.force && superseded.length === 0) {
       diff.unchanged.push(c.key);
       continue;
     }
@@ -106,8 +126,10 @@ export function diffPage(
       diff.older.push(c.key);
       continue;
     }
-    const cleared = last ? vanishedProperties(last.properties, properties, settings.clearWith) : [];
-    diff.send.push({ key: c.key, properties: [...properties, ...cleared] });
+    const cleared = vanishedProperties(clearable, properties, settings.clearWith);
+    // The mapped entity itself when nothing is cleared: its serialization is already made.
+    diff.send.push(cleared.length ? { key: c.key, properties: [...properties, ...cleared] } : entity);
+    if (cleared.length) diff.clearing.set(c.key, cleared.length);
     diff.toRecord.set(c.key, {
       source: settings.source,
       key: c.key,

@@ -16,6 +16,12 @@ export const FailureType = {
   InvalidEntity: 'InvalidEntity',
   InvalidResponse: 'InvalidResponse',
   ConfigurationError: 'ConfigurationError',
+  /** A notice's sync id or context is not one Bluestone could have sent (or cannot be sent to Bluestone). */
+  InvalidSyncNotice: 'InvalidSyncNotice',
+  /** A run set aside more than SET_ASIDE_MAX_PERCENT of what it tried to send: a systemic rejection. */
+  TooManySetAside: 'TooManySetAside',
+  /** A full sync would delete more than PRUNE_MAX_PERCENT of a source: it removed nothing (--allow-mass-delete lifts it). */
+  MassDeleteRefused: 'MassDeleteRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -29,4 +35,7 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.OcctooNotFound,
   FailureType.InvalidEntity,
   FailureType.ConfigurationError,
+  FailureType.InvalidSyncNotice,
+  FailureType.TooManySetAside,
+  FailureType.MassDeleteRefused,
 ];

@@ -4,6 +4,8 @@
  * Everything here is small: cursors, ids and counts, never product payloads.
  */
 
+import type { DryRunReport, Reconciliation } from './reconciliation';
+
 export type SyncSource = 'categories' | 'products';
 
 /** One Bluestone context mapped to one Occtoo language. */
@@ -23,6 +25,18 @@ export interface SetAsideEntity {
 
 /** The cap on set-aside entities kept in workflow state and results (the count is exact). */
 export const SET_ASIDE_LIST_CAP = 100;
+
+/**
+ * One reason entities were set aside for: how many, and a few of them. Lists of these are
+ * bounded (src/shared/set-aside.ts), so that a run that sets aside thousands still says why.
+ */
+export interface SetAsideReason {
+  source: SyncSource | 'media';
+  reason: string;
+  count: number;
+  /** A few of the entities: Bluestone ids (Occtoo keys for media). */
+  samples: string[];
+}
 
 export interface SourceProgress {
   read: number;
@@ -53,12 +67,16 @@ export interface ContextProgress {
 }
 
 export interface FullSyncProgress {
-  phase: 'planning' | 'categories' | 'products' | 'done';
+  phase: 'planning' | 'categories' | 'products' | 'reconciling' | 'done';
   startedAt: string;
   elapsedSeconds: number;
   contexts: ContextProgress[];
   setAsideCount: number;
   setAside: SetAsideEntity[];
+  /** Why entities were set aside, bounded; absent in older progress. */
+  setAsideReasons?: SetAsideReason[];
+  /** What the run removes (or, dry, would remove) that Bluestone no longer publishes; once the streams finished. */
+  reconciliation?: Reconciliation;
   /** Continue-as-new generations so far. */
   runs: number;
 }
@@ -71,6 +89,13 @@ export interface FullSyncInput {
   contexts?: string[];
   /** Re-send every entity, unchanged ones too (Occtoo lost data); vanished values are still cleared. */
   force?: boolean;
+  /**
+   * Read and compare only: report what a run would send, clear and delete, and touch nothing in
+   * Occtoo or in the record (no setup data either).
+   */
+  dryRun?: boolean;
+  /** Lift the PRUNE_MAX_PERCENT guard for this run: reconciliation deletes whatever Bluestone no longer serves. */
+  allowMassDelete?: boolean;
   /** Tuning, mostly for tests and benchmarks. */
   options?: FullSyncOptions;
   /** Carried across continue-as-new; never set by callers. */
@@ -101,11 +126,16 @@ export interface FullSyncPlan {
 
 export interface FullSyncResult {
   status: 'completed';
-  /** What this run covered: a refresh skips syncs that a full sync of everything read after. */
+  /**
+   * What this run covered: a refresh skips syncs that a full sync of everything read after. A dry
+   * run covers nothing (no source, no context).
+   */
   scope: { categories: boolean; products: boolean; contexts: string[] };
   progress: FullSyncProgress;
   /** Things the operator should know, e.g. that the record was empty, so nothing could be cleared. */
   notes?: string[];
+  /** A dry run's report (then `scope` is empty: it covered nothing in Occtoo). */
+  dryRun?: DryRunReport;
 }
 
 /** What a page, or a chunk of pages, did. */
@@ -133,6 +163,8 @@ export interface ChunkResult extends SyncCounts {
   restarts: number;
   setAsideCount: number;
   setAside: SetAsideEntity[];
+  /** Why entities were set aside, bounded; absent from workers older than this field. */
+  setAsideReasons?: SetAsideReason[];
 }
 
 /** Heartbeat details of a chunk activity: enough to resume after a crash. */
@@ -200,8 +232,13 @@ export interface SyncDoneNotice {
 export interface IncrementalSyncInput {
   syncId: string;
   context: string;
-  /** Resolved by the coordinator: why this sync cannot be applied (unknown id, unconfigured context). */
+  /** Resolved by the coordinator: why this sync cannot be applied (an unconfigured context); it is skipped. */
   problem?: string;
+  /**
+   * Resolved by the coordinator: its lookup failed (Bluestone refused or does not know the id). The
+   * run fails with it, so that a redelivered webhook or the refresh tries the sync again.
+   */
+  failure?: SyncLookupFailure;
   pass?: ContextPlan;
   options?: Pick<FullSyncOptions, 'pagesPerChunk' | 'heartbeatTimeoutSeconds'>;
 }
@@ -228,6 +265,8 @@ export interface IncrementalSyncResult {
   categories: SourceTotals;
   products: SourceTotals;
   setAside: SetAsideEntity[];
+  /** Why entities were set aside, bounded; absent in older results. */
+  setAsideReasons?: SetAsideReason[];
 }
 
 /** What the coordinator learned about a sync before ordering it. */
@@ -237,7 +276,56 @@ export interface SyncLookup {
   /** Bluestone's creation time (epoch ms); syncs are applied in this order. */
   createdAt?: number;
   pass?: ContextPlan;
+  /** Why the sync is skipped (an unconfigured context): applying it again would change nothing. */
   problem?: string;
+  /** Why the lookup failed for good (not an outage): the sync fails, and may be applied again later. */
+  failure?: SyncLookupFailure;
+}
+
+/** A lookup that no retry can fix: a failure type (src/shared/failures.ts) and what to do. */
+export interface SyncLookupFailure {
+  type: string;
+  message: string;
+}
+
+/**
+ * The shapes of Bluestone's ids (sync and product ids: 24 hex digits, MongoDB ObjectIds —
+ * bluestone-papi.md §8.9, §11.2; any id of up to 64 URL-safe characters is taken, a UUID fits) and
+ * contexts (`en`, `l3471`, §3). Ids go into PAPI paths, workflow ids and search attributes: no `.`,
+ * since `..` would change a PAPI path. The gateway refuses other notices (400); the coordinator
+ * fails a signal that slipped through at once, without a lookup or a child run.
+ */
+export const BLUESTONE_ID_RULE = {
+  pattern: /^[A-Za-z0-9_-]{1,64}$/,
+  description: "1 to 64 letters, digits, '_' or '-', such as 656f3ef6e2f4d70012a166ba",
+};
+export const BLUESTONE_CONTEXT_RULE = {
+  pattern: /^[A-Za-z0-9_.-]{1,64}$/,
+  description: "1 to 64 letters, digits, '.', '_' or '-', such as \"en\" or \"l3600\"",
+};
+
+/** Why a notice cannot name a Bluestone sync, or undefined when its sync id and context look right. */
+export function noticeProblem(notice: Pick<SyncDoneNotice, 'syncId' | 'context'>): string | undefined {
+  // A signal sent by hand may carry anything.
+  const { syncId, context } = (typeof notice === 'object' && notice !== null ? notice : {}) as {
+    syncId?: unknown;
+    context?: unknown;
+  };
+  if (typeof syncId !== 'string' || !BLUESTONE_ID_RULE.pattern.test(syncId)) {
+    return `${shownValue(syncId)} is not a Bluestone sync id (${BLUESTONE_ID_RULE.description}); the notice was not applied`;
+  }
+  if (typeof context !== 'string' || !BLUESTONE_CONTEXT_RULE.pattern.test(context)) {
+    return `${shownValue(context)} is not a Bluestone context (${BLUESTONE_CONTEXT_RULE.description}); sync ${syncId} was not applied`;
+  }
+  return undefined;
+}
+
+/** A value as a message may show it: JSON (lone surrogates escaped), at most 40 characters of it. */
+export function shownValue(value: unknown): string {
+  if (typeof value !== 'string') return value == null ? 'a missing value' : `a ${typeof value}`;
+  return value.length > 40
+    ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`
+    : JSON.stringify(value);
 }
 
 export interface ArchiveProductsInput {
@@ -271,7 +359,10 @@ export function emptySourceTotals(): SourceTotals {
 
 /** What the coordinator holds: syncs waiting, the one being applied, and recent outcomes. */
 export interface CoordinatorState {
+  /** Syncs looked up and waiting, oldest first. */
   pending: { syncId: string; context: string; createdAt?: number }[];
+  /** Notices received but not looked up yet (they join `pending` then); absent in older state. */
+  toLookUp?: number;
   applying?: string;
   applied: number;
   skipped: number;
@@ -288,8 +379,13 @@ export interface CoordinatorState {
 export interface SyncCoordinatorInput {
   /** Carried across continue-as-new. */
   state?: CoordinatorState;
+  /** Notices not looked up yet. */
   incoming?: SyncDoneNotice[];
+  /** Syncs looked up, oldest first: ids, context, creation time and plan (a reason when failed or skipped). */
   waiting?: SyncLookup[];
+  /** Sync ids recently applied or skipped (capped): a redelivery of one is a duplicate. */
+  completed?: string[];
+  /** Older runs' list of every sync id seen (failed ones too); no longer read. */
   seen?: string[];
   /** Continue as new after this many history events (default 2,000). */
   maxHistoryEvents?: number;

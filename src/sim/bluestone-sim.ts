@@ -71,6 +71,12 @@ export interface BluestoneSim {
    * so stale) while a newer change is published and applied.
    */
   onCursorPage?: (page: CursorPageRead) => Promise<void> | void;
+  /**
+   * Product ids the cursor listing (`/products/cursor/all`) leaves out while every read by id
+   * still serves them: what PAPI's cursor does when products before them are removed during a
+   * run (bluestone-papi.md §4.2). Empty unless a test adds ids.
+   */
+  cursorHides: Set<string>;
   /** Sends an envelope again (a duplicate delivery). */
   redeliver(envelope: DeliveryRecord['envelope']): Promise<DeliveryRecord>;
   resetStats(): void;
@@ -501,7 +507,10 @@ export async function startBluestoneSim(options: BluestoneSimOptions = {}): Prom
     if (limit < 1) throw new PapiHttpError(400, 'limit must be greater than or equal to 1');
     if (limit > 100) throw new PapiHttpError(400, 'limit cannot be greater than the max value of 100');
     const offset = decodeCursor(body.cursor, context);
-    const results = catalog.productsIn(context).slice(offset, offset + limit);
+    const listed = sim.cursorHides.size
+      ? catalog.productsIn(context).filter((p) => !sim.cursorHides.has(p.id))
+      : catalog.productsIn(context);
+    const results = listed.slice(offset, offset + limit);
     const page = `${context}@${offset}`;
     stats.cursorPageReads[page] = (stats.cursorPageReads[page] ?? 0) + 1;
     // The last page of data still carries a cursor; only the empty page after it says null (§4.2).
@@ -672,6 +681,7 @@ export async function startBluestoneSim(options: BluestoneSimOptions = {}): Prom
     webhooks,
     ledger,
     stats,
+    cursorHides: new Set(),
     publish(req) {
       const outcome = ledger.publish(req);
       const deliveries =

@@ -1,5 +1,16 @@
 import type { Pool } from 'pg';
-import type { RecordedKind, RecordSummary, SentEntity, SyncRecord, UploadedMedia } from './record';
+import type {
+  DryRunNote,
+  DryRunSends,
+  RecordedKind,
+  RecordSummary,
+  SentEntity,
+  SightingQuery,
+  SyncRecord,
+  UnseenKey,
+  UnseenTally,
+  UploadedMedia,
+} from './record';
 
 interface SentEntityRow {
   source: string;
@@ -59,32 +70,41 @@ export class PostgresRecord implements SyncRecord {
         full_sync_run_id: e.fullSyncRunId ?? null,
       }));
     if (rows.length === 0) return [];
-    const { rows: written } = await this.pool.query<{ source: string; key: string; language: string }>(
-      `INSERT INTO sent_entities (deployment, source, key, language, kind, bluestone_id, properties,
-         hash, last_update, read_at, run_id, full_sync_run_id)
-       SELECT $1, e.source, e.key, e.language, e.kind, e.bluestone_id, e.properties, e.hash,
-         e.last_update, e.read_at, e.run_id, e.full_sync_run_id
-       FROM jsonb_to_recordset($2::jsonb) AS e(source text, key text, language text, kind text,
-         bluestone_id text, properties text[], hash text, last_update bigint, read_at bigint,
-         run_id text, full_sync_run_id text)
-       ON CONFLICT (deployment, source, key, language) DO UPDATE SET
-         kind = EXCLUDED.kind, bluestone_id = EXCLUDED.bluestone_id, properties = EXCLUDED.properties,
-         hash = EXCLUDED.hash, last_update = EXCLUDED.last_update, read_at = EXCLUDED.read_at,
-         run_id = EXCLUDED.run_id,
-         -- An incremental send does not forget the last full sync that saw the entity.
-         full_sync_run_id = COALESCE(EXCLUDED.full_sync_run_id, sent_entities.full_sync_run_id),
-         recorded_at = now()
-       -- Never roll back: an older version does not replace a newer one.
-       WHERE CASE
-         WHEN EXCLUDED.last_update IS NOT NULL AND sent_entities.last_update IS NOT NULL
-           THEN EXCLUDED.last_update >= sent_entities.last_update
-         ELSE EXCLUDED.read_at >= sent_entities.read_at
-       END
-       RETURNING source, key, language`,
+    // Only the refused rows come back (usually none): a page's accepted rows are not parsed again.
+    const { rows: refused } = await this.pool.query<{ source: string; key: string; language: string }>(
+      `WITH sent AS (
+         SELECT * FROM jsonb_to_recordset($2::jsonb) AS e(source text, key text, language text, kind text,
+           bluestone_id text, properties text[], hash text, last_update bigint, read_at bigint,
+           run_id text, full_sync_run_id text)
+       ), written AS (
+         INSERT INTO sent_entities (deployment, source, key, language, kind, bluestone_id, properties,
+           hash, last_update, read_at, run_id, full_sync_run_id)
+         SELECT $1, e.source, e.key, e.language, e.kind, e.bluestone_id, e.properties, e.hash,
+           e.last_update, e.read_at, e.run_id, e.full_sync_run_id
+         FROM sent e
+         ON CONFLICT (deployment, source, key, language) DO UPDATE SET
+           kind = EXCLUDED.kind, bluestone_id = EXCLUDED.bluestone_id, properties = EXCLUDED.properties,
+           hash = EXCLUDED.hash, last_update = EXCLUDED.last_update, read_at = EXCLUDED.read_at,
+           run_id = EXCLUDED.run_id,
+           -- An incremental send does not forget the last full sync that saw the entity.
+           full_sync_run_id = COALESCE(EXCLUDED.full_sync_run_id, sent_entities.full_sync_run_id),
+           recorded_at = now()
+         -- Never roll back: an older version does not replace a newer one.
+         WHERE CASE
+           WHEN EXCLUDED.last_update IS NOT NULL AND sent_entities.last_update IS NOT NULL
+             THEN EXCLUDED.last_update >= sent_entities.last_update
+           ELSE EXCLUDED.read_at >= sent_entities.read_at
+         END
+         RETURNING source, key, language
+       )
+       SELECT e.source, e.key, e.language FROM sent e
+       WHERE NOT EXISTS (SELECT 1 FROM written w
+                         WHERE w.source = e.source AND w.key = e.key AND w.language = e.language)`,
       [this.deployment, JSON.stringify(rows)],
     );
-    const done = new Set(written.map((w) => `${w.source}\u0000${w.key}\u0000${w.language}`));
-    return entities.filter((e) => !done.has(`${e.source}\u0000${e.key}\u0000${e.language}`));
+    if (refused.length === 0) return [];
+    const newer = new Set(refused.map((r) => `${r.source}\u0000${r.key}\u0000${r.language}`));
+    return entities.filter((e) => newer.has(`${e.source}\u0000${e.key}\u0000${e.language}`));
   }
 
   async recordSeen(source: string, language: string, keys: string[], fullSyncRunId: string): Promise<void> {
@@ -109,6 +129,161 @@ export class PostgresRecord implements SyncRecord {
     await this.pool.query(
       `DELETE FROM uploaded_media WHERE deployment = $1 AND unique_identifier = ANY($2::text[])`,
       [this.deployment, uniqueIdentifiers],
+    );
+  }
+
+  async recordSeenIds(
+    source: string,
+    language: string,
+    bluestoneIds: string[],
+    fullSyncRunId: string,
+  ): Promise<void> {
+    if (bluestoneIds.length === 0) return;
+    await this.pool.query(
+      `UPDATE sent_entities SET full_sync_run_id = $5
+       WHERE deployment = $1 AND source = $2 AND language = $3 AND bluestone_id = ANY($4::text[])`,
+      [this.deployment, source, language, bluestoneIds, fullSyncRunId],
+    );
+  }
+
+  async unseenTally(query: SightingQuery, sampleSize: number): Promise<UnseenTally> {
+    const { rows } = await this.pool.query<{
+      recorded: number;
+      gone: number;
+      gone_samples: string[];
+      languages: { language: string; recorded: number; count: number; samples: string[] | null }[];
+    }>(
+      // One scan and one sort: whether any language kept a key is a window over its rows (a join
+      // of two CTEs has no statistics, and planned as a nested loop it is quadratic in the source).
+      `WITH rows AS (
+         SELECT s.*, bool_or(s.kept) OVER (PARTITION BY s.key) AS key_kept FROM (${sightings(query)}) s
+       )
+       SELECT
+         (SELECT count(DISTINCT key)::int FROM rows) AS recorded,
+         (SELECT count(DISTINCT key)::int FROM rows WHERE NOT key_kept) AS gone,
+         (SELECT coalesce(array_agg(key ORDER BY key), '{}')
+          FROM (SELECT DISTINCT key FROM rows WHERE NOT key_kept ORDER BY key LIMIT $6) s) AS gone_samples,
+         (SELECT coalesce(json_agg(l), '[]') FROM (
+            SELECT language, count(*)::int AS recorded,
+              count(*) FILTER (WHERE key_kept AND NOT kept)::int AS count,
+              (array_agg(key ORDER BY key) FILTER (WHERE key_kept AND NOT kept))[1:$6] AS samples
+            FROM rows GROUP BY language) l) AS languages`,
+      [...sightingParams(this.deployment, query), sampleSize],
+    );
+    const { recorded, gone, gone_samples, languages } = rows[0];
+    return {
+      recorded,
+      gone: { count: gone, samples: gone_samples },
+      languages: query.languages.map((language) => {
+        const found = languages.find((l) => l.language === language);
+        return {
+          language,
+          recorded: found?.recorded ?? 0,
+          count: found?.count ?? 0,
+          samples: found?.samples ?? [],
+        };
+      }),
+    };
+  }
+
+  async unseenKeys(query: SightingQuery, after: string | undefined, limit: number): Promise<UnseenKey[]> {
+    const { rows } = await this.pool.query<{
+      key: string;
+      bluestone_id: string;
+      gone: boolean;
+      unseen: { language: string; properties: string[] }[];
+    }>(
+      `WITH rows AS (${sightings(query)} AND ($6::text IS NULL OR e.key > $6))
+       SELECT key, min(bluestone_id) AS bluestone_id, NOT bool_or(kept) AS gone,
+         json_agg(json_build_object('language', language, 'properties', properties)
+                  ORDER BY language) FILTER (WHERE NOT kept) AS unseen
+       FROM rows GROUP BY key HAVING NOT bool_and(kept)
+       ORDER BY key LIMIT $7`,
+      [...sightingParams(this.deployment, query), after ?? null, limit],
+    );
+    return rows.map((r) => ({ key: r.key, bluestoneId: r.bluestone_id, gone: r.gone, unseen: r.unseen }));
+  }
+
+  async forgetLanguage(source: string, language: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `DELETE FROM sent_entities
+       WHERE deployment = $1 AND source = $2 AND language = $3 AND key = ANY($4::text[])`,
+      [this.deployment, source, language, keys],
+    );
+  }
+
+  async uploadsOfAssets(assetIds: string[]): Promise<UploadedMedia[]> {
+    if (assetIds.length === 0) return [];
+    const { rows } = await this.pool.query<{
+      unique_identifier: string;
+      asset_id: string;
+      file_id: string;
+      public_url: string;
+    }>(
+      `SELECT unique_identifier, asset_id, file_id, public_url FROM uploaded_media
+       WHERE deployment = $1 AND asset_id = ANY($2::text[]) ORDER BY unique_identifier`,
+      [this.deployment, assetIds],
+    );
+    return rows.map((r) => ({
+      uniqueIdentifier: r.unique_identifier,
+      assetId: r.asset_id,
+      fileId: r.file_id,
+      publicUrl: r.public_url,
+    }));
+  }
+
+  async noteDryRun(runId: string, notes: DryRunNote[]): Promise<void> {
+    if (notes.length === 0) return;
+    const rows = notes.map((n) => ({
+      source: n.source,
+      language: n.language,
+      key: n.key ?? null,
+      bluestone_id: n.bluestoneId ?? null,
+      action: n.action,
+      clearing: n.clearing ?? 0,
+    }));
+    // An entity noted twice (a page sent again, a key also reached by its Bluestone id) is one
+    // row: a send wins over a sighting.
+    await this.pool.query(
+      `WITH n AS (
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS n(source text, language text, key text,
+           bluestone_id text, action text, clearing int)
+       ), keyed AS (
+         SELECT source, language, key, action, clearing FROM n WHERE key IS NOT NULL
+         UNION ALL
+         SELECT n.source, n.language, e.key, n.action, n.clearing FROM n
+         JOIN sent_entities e ON e.deployment = $1 AND e.bluestone_id = n.bluestone_id
+           AND e.source = n.source AND e.language = n.language
+         WHERE n.key IS NULL
+       )
+       INSERT INTO dry_run_entities (deployment, run_id, source, language, key, action, clearing)
+       SELECT DISTINCT ON (source, language, key) $1, $2, source, language, key, action, clearing
+       FROM keyed ORDER BY source, language, key, (action = 'send') DESC, clearing DESC
+       ON CONFLICT (deployment, run_id, source, language, key) DO UPDATE SET
+         action = CASE WHEN dry_run_entities.action = 'send' THEN 'send' ELSE EXCLUDED.action END,
+         clearing = greatest(dry_run_entities.clearing, EXCLUDED.clearing)`,
+      [this.deployment, runId, JSON.stringify(rows)],
+    );
+  }
+
+  async dryRunSends(runId: string, sampleSize: number): Promise<DryRunSends[]> {
+    const { rows } = await this.pool.query<DryRunSends & { samples: string[] | null }>(
+      `SELECT source, language, count(*)::int AS count,
+         count(*) FILTER (WHERE clearing > 0)::int AS clearing,
+         (array_agg(key ORDER BY key))[1:$3] AS samples
+       FROM dry_run_entities WHERE deployment = $1 AND run_id = $2 AND action = 'send'
+       GROUP BY source, language ORDER BY source, language`,
+      [this.deployment, runId, sampleSize],
+    );
+    return rows.map((r) => ({ ...r, samples: r.samples ?? [] }));
+  }
+
+  async forgetDryRun(runId: string): Promise<void> {
+    await this.pool.query(
+      `DELETE FROM dry_run_entities
+       WHERE deployment = $1 AND (run_id = $2 OR created_at < now() - interval '1 day')`,
+      [this.deployment, runId],
     );
   }
 
@@ -203,6 +378,26 @@ export class PostgresRecord implements SyncRecord {
       ...(last_full_sync ? { lastCompleteFullSync: last_full_sync } : {}),
     };
   }
+}
+
+/**
+ * One source's rows in the languages a full sync read, each with whether it counts as seen:
+ * marked by the run (or noted by a dry run), or written since the run started. Parameters: $1
+ * deployment, $2 source, $3 run id, $4 start (epoch ms), $5 languages.
+ */
+function sightings(query: SightingQuery): string {
+  const seen = query.dryRun
+    ? `EXISTS (SELECT 1 FROM dry_run_entities d WHERE d.deployment = e.deployment AND d.run_id = $3
+         AND d.source = e.source AND d.language = e.language AND d.key = e.key)`
+    : `coalesce(e.full_sync_run_id = $3, false)`;
+  return `SELECT e.key, e.language, e.bluestone_id, e.properties,
+      (${seen} OR e.recorded_at >= to_timestamp($4::double precision / 1000)) AS kept
+    FROM sent_entities e
+    WHERE e.deployment = $1 AND e.source = $2 AND e.language = ANY($5::text[])`;
+}
+
+function sightingParams(deployment: string, query: SightingQuery): unknown[] {
+  return [deployment, query.source, query.runId, query.startedAt, query.languages];
 }
 
 function sentEntityOf(row: SentEntityRow): SentEntity {

@@ -8,6 +8,8 @@
  * round trip for a whole page, never one per entity.
  */
 
+import type { KeyTally } from '../shared/reconciliation';
+
 export type RecordedKind = 'product' | 'category' | 'media';
 
 /**
@@ -69,6 +71,65 @@ export interface RecordSummary {
   lastCompleteFullSync?: { runId: string; completedAt: number };
 }
 
+/**
+ * What reconciliation reads of one full sync (issue #13): which of one source's rows it saw. Rows
+ * written after the run started belong to newer syncs (an incremental sync sent them while the run
+ * read on), so they count as seen: reconciliation never removes what it could not have read.
+ */
+export interface SightingQuery {
+  /** Occtoo data source. */
+  source: string;
+  /** The Occtoo languages the run read (rows of other languages are left alone). */
+  languages: string[];
+  /** The full sync's first run id (stable across continue-as-new). */
+  runId: string;
+  /** When the run started (epoch ms). */
+  startedAt: number;
+  /** A dry run noted what it saw in its scratch table, not in the record. */
+  dryRun?: boolean;
+}
+
+/** One key of a source with rows the run did not see. */
+export interface UnseenKey {
+  key: string;
+  bluestoneId: string;
+  /** No row of the key was seen (in the languages read): Bluestone serves it in none of them. */
+  gone: boolean;
+  /** The rows not seen: their language and the property slots recorded for it. */
+  unseen: { language: string; properties: PropertySlot[] }[];
+}
+
+/** What reconciliation would remove from one source, counted before anything is removed. */
+export interface UnseenTally {
+  /** Keys recorded in the languages read. */
+  recorded: number;
+  /** Keys no row of which was seen: to delete. */
+  gone: KeyTally;
+  /** Per language read: rows recorded, and rows not seen of keys seen in another language (to clear). */
+  languages: (KeyTally & { language: string; recorded: number })[];
+}
+
+/** What a dry run noted of one entity it read (src/state/migrations/0002-reconciliation.ts). */
+export interface DryRunNote {
+  source: string;
+  language: string;
+  /** Its key; undefined for an entity the run could not key: then every key recorded for its Bluestone id. */
+  key?: string;
+  bluestoneId?: string;
+  /** `send`: the run would send it (new or changed); `seen`: Bluestone serves it, nothing to send. */
+  action: 'send' | 'seen';
+  /** Vanished property slots the send would clear. */
+  clearing?: number;
+}
+
+/** What a dry run would send to one source in one language. */
+export interface DryRunSends extends KeyTally {
+  source: string;
+  language: string;
+  /** Of those, sends that would clear vanished values. */
+  clearing: number;
+}
+
 export interface SyncRecord {
   /** What was last sent for these keys of one source and language: one round trip. */
   lastSent(source: string, language: string, keys: string[]): Promise<Map<string, SentEntity>>;
@@ -97,4 +158,30 @@ export interface SyncRecord {
   forget(source: string, keys: string[]): Promise<void>;
   /** Forgets media files deleted from Occtoo's media service (MEDIA_DELETE): one round trip. */
   forgetUploads(uniqueIdentifiers: string[]): Promise<void>;
+
+  // Reconciliation (issue #13): a full sync removes what Bluestone no longer publishes.
+  /**
+   * Marks as seen by a full sync the entities of these Bluestone ids in one source and language:
+   * those it could not key (set aside without a key), so that their recorded keys stay.
+   */
+  recordSeenIds(
+    source: string,
+    language: string,
+    bluestoneIds: string[],
+    fullSyncRunId: string,
+  ): Promise<void>;
+  /** Counts what a full sync did not see in one source: one statement. */
+  unseenTally(query: SightingQuery, sampleSize: number): Promise<UnseenTally>;
+  /** Keys with rows a full sync did not see, in key order after `after`, at most `limit`. */
+  unseenKeys(query: SightingQuery, after: string | undefined, limit: number): Promise<UnseenKey[]>;
+  /** Forgets one language's rows of these keys (their values were cleared in Occtoo). */
+  forgetLanguage(source: string, language: string, keys: string[]): Promise<void>;
+  /** Every file uploaded for these Bluestone asset ids, in any version. */
+  uploadsOfAssets(assetIds: string[]): Promise<UploadedMedia[]>;
+  /** A dry run's notes, in its scratch table (never the record): one round trip. */
+  noteDryRun(runId: string, notes: DryRunNote[]): Promise<void>;
+  /** What a dry run would send, per source and language, with samples. */
+  dryRunSends(runId: string, sampleSize: number): Promise<DryRunSends[]>;
+  /** Empties a dry run's scratch rows (and any a dry run that failed left for over a day). */
+  forgetDryRun(runId: string): Promise<void>;
 }

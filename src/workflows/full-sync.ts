@@ -1,6 +1,8 @@
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   executeChild,
   patched,
@@ -15,6 +17,10 @@ import { fullSyncProgressQuery } from '../shared/messages';
 import { setupSync } from './setup-sync';
 import { chunkActivityOptions, planOptions } from './activity-options';
 import { SyncKind } from '../shared/search-attributes';
+import type { Reconciliation } from '../shared/reconciliation';
+import { addSetAsideReasons, handledCount, setAsideReasonsOf } from '../shared/set-aside';
+import { failWhenTooManySetAside } from './set-aside-limit';
+import { forgetFailedDryRun, reconcileFullSync } from './reconciliation';
 import {
   addCounts,
   addSetAside,
@@ -33,6 +39,8 @@ const DEFAULT_PAGES_PER_CHUNK = 20;
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
 /** Runs started before the record (issue #12) neither ask it for notes nor mark themselves complete. */
 const RECORD_PATCH = 'sync-record';
+/** Runs started before reconciliation (issue #13) end without it. */
+const RECONCILE_PATCH = 'reconcile';
 
 /**
  * Copies the whole published catalog into Occtoo: categories, then products (with media), for
@@ -42,6 +50,19 @@ const RECORD_PATCH = 'sync-record';
  * as new before it grows large.
  */
 export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResult> {
+  if (!input.dryRun) return await syncAll(input);
+  try {
+    return await syncAll(input);
+  } catch (err) {
+    // A failed dry run empties its scratch notes; one that continues as new keeps them.
+    if (!(err instanceof ContinueAsNew))
+      await CancellationScope.nonCancellable(() => forgetFailedDryRun(workflowInfo().firstExecutionRunId));
+    throw err;
+  }
+}
+
+async function syncAll(input: FullSyncInput): Promise<FullSyncResult> {
+  const dryRun = input.dryRun === true;
   const syncCategories = input.categories ?? true;
   const syncProducts = input.products ?? true;
   const options = input.options ?? {};
@@ -70,8 +91,8 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
   if (input.state) {
     plan = input.state.plan;
   } else {
-    // Setup data first: it validates the contexts and publishes the schema to Occtoo.
-    await executeChild(setupSync, { workflowId: `${workflowInfo().workflowId}/setup` });
+    // Setup data first: it validates the contexts and publishes the schema to Occtoo (not in a dry run).
+    if (!dryRun) await executeChild(setupSync, { workflowId: `${workflowInfo().workflowId}/setup` });
     plan = await planFullSync({ contexts: input.contexts });
     if (patched(RECORD_PATCH))
       notes = await emptyRecordNotes({ categories: syncCategories, products: syncProducts });
@@ -104,6 +125,7 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
         maxPages: options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK,
         runId,
         force: input.force,
+        ...(dryRun ? { dryRun } : {}),
       };
       const result =
         source === 'categories'
@@ -128,12 +150,33 @@ export async function fullSync(input: FullSyncInput = {}): Promise<FullSyncResul
   }
 
   const scope = { categories: syncCategories, products: syncProducts, contexts: plan.map((p) => p.context) };
+  // Over SET_ASIDE_MAX_PERCENT the run fails before the record calls it complete: a failed full
+  // sync covers nothing (neither for the record nor for the refresh).
+  await failWhenTooManySetAside('This full sync', {
+    handled: progress.contexts.reduce(
+      (n, c) => n + handledCount(c.categories) + handledCount(c.products),
+      progress.setAsideCount,
+    ),
+    setAside: progress.setAsideCount,
+    reasons: progress.setAsideReasons ?? [],
+  });
+  // Every stream finished: remove what Bluestone no longer publishes (a dry run only counts it).
+  const dryRunReport = patched(RECONCILE_PATCH)
+    ? await reconcileFullSync({ runId, scope, input, progress, report })
+    : undefined;
   // Every stream finished (a failed one fails the workflow): the record may call this sync complete.
-  if (patched(RECORD_PATCH)) await completeFullSync({ runId, scope });
+  if (patched(RECORD_PATCH) && !dryRun) await completeFullSync({ runId, scope });
   progress.phase = 'done';
   progress.elapsedSeconds = elapsedSince(progress.startedAt);
   report(progress);
-  return { status: 'completed', scope, progress, ...(notes.length ? { notes } : {}) };
+  return {
+    status: 'completed',
+    // A dry run covered nothing in Occtoo: the refresh must not take it for a full sync.
+    scope: dryRun ? { categories: false, products: false, contexts: [] } : scope,
+    progress,
+    ...(notes.length ? { notes } : {}),
+    ...(dryRunReport ? { dryRun: dryRunReport } : {}),
+  };
 }
 
 function record(
@@ -151,6 +194,11 @@ function record(
   progress.setAside = addSetAside(
     progress.setAside,
     chunk.setAside.map((s) => ({ ...s, context: s.context ?? context })),
+  );
+  // Chunks of workers older than the summary bring only their capped list.
+  progress.setAsideReasons = addSetAsideReasons(
+    progress.setAsideReasons,
+    chunk.setAsideReasons ?? setAsideReasonsOf(chunk.setAside),
   );
 }
 
@@ -177,6 +225,28 @@ function report(progress: FullSyncProgress): void {
       '|---|---|---|---|---|---|---|---|---|',
       ...rows,
       ...(progress.setAsideCount ? ['', `**Set aside: ${progress.setAsideCount}**`, ...setAside] : []),
+      ...reconciliationLines(progress.reconciliation),
     ].join('\n'),
   );
+}
+
+/** Reconciliation in the run's details: per source, what is deleted and cleared, with samples. */
+function reconciliationLines(r: Reconciliation | undefined): string[] {
+  if (!r) return [];
+  const sample = (t: { count: number; samples: string[] }) =>
+    t.count ? `${t.count} (${t.samples.join(', ')}${t.count > t.samples.length ? ', …' : ''})` : '0';
+  return [
+    '',
+    `**Reconciliation** — ${r.state}${r.refusal ? `: ${r.refusal}` : ''}`,
+    ...r.sources.map(
+      (s) =>
+        `- ${s.source}: delete ${sample(s.deleted)} of ${s.recorded}${s.cleared
+          .filter((c) => c.count > 0)
+          .map((c) => `; clear ${c.language} ${sample(c)}`)
+          .join(
+            '',
+          )}${s.stillServed?.count ? `; kept, Bluestone still serves them: ${sample(s.stillServed)}` : ''}`,
+    ),
+    ...r.skipped.map((s) => `- ${s.source}: left alone (${s.reason})`),
+  ];
 }

@@ -60,6 +60,34 @@ describe('the record in PostgreSQL', () => {
     expect(await record.lastSent('products', 'en', [])).toEqual(new Map());
   });
 
+  it('never replaces a newer write, and hands back exactly the entities it refused', async () => {
+    const { record } = await freshRecord();
+    expect(
+      await record.recordSent([
+        sent({ key: 'p1', lastUpdate: 5000, hash: 'p1-newer' }),
+        sent({ key: 'c1', source: 'categories', kind: 'category', lastUpdate: undefined, readAt: 5000 }),
+      ]),
+    ).toEqual([]);
+
+    const older = sent({ key: 'p1', lastUpdate: 4000, hash: 'p1-older' });
+    const olderRead = sent({
+      key: 'c1',
+      source: 'categories',
+      kind: 'category',
+      lastUpdate: undefined,
+      readAt: 4000,
+      hash: 'c1-older',
+    });
+    const fresh = sent({ key: 'p2' });
+    const same = sent({ key: 'p1', language: 'sv', lastUpdate: 4000 });
+    expect(await record.recordSent([older, olderRead, fresh, same])).toEqual([older, olderRead]);
+
+    expect((await record.lastSent('products', 'en', ['p1'])).get('p1')).toMatchObject({ hash: 'p1-newer' });
+    expect((await record.lastSent('categories', 'en', ['c1'])).get('c1')).toMatchObject({ readAt: 5000 });
+    expect([...(await record.lastSent('products', 'en', ['p2'])).keys()]).toEqual(['p2']);
+    expect([...(await record.lastSent('products', 'sv', ['p1'])).keys()]).toEqual(['p1']);
+  });
+
   it('keeps sources, languages and deployments apart', async () => {
     const { pool, record } = await freshRecord('queue-a');
     const other = new PostgresRecord(pool, 'queue-b');
@@ -190,9 +218,9 @@ describe('the record in PostgreSQL', () => {
     const workers = await Promise.all(Array.from({ length: 4 }, () => freshPool(url)));
     const applied = await Promise.all(workers.map((pool) => migrate(pool)));
     // One worker applied them; the others waited for the lock and found nothing left to do.
-    expect(applied.filter((versions) => versions.length > 0)).toEqual([[1]]);
+    expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2]]);
     const { rows } = await workers[0].query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     expect(await migrate(workers[1])).toEqual([]);
   });
 });

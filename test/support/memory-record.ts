@@ -1,8 +1,13 @@
 import type {
+  DryRunNote,
+  DryRunSends,
   RecordedKind,
   RecordSummary,
   SentEntity,
+  SightingQuery,
   SyncRecord,
+  UnseenKey,
+  UnseenTally,
   UploadedMedia,
 } from '../../src/state/record';
 
@@ -15,6 +20,8 @@ export class MemoryRecord implements SyncRecord {
   readonly entities = new Map<string, SentEntity>();
   readonly uploads = new Map<string, UploadedMedia>();
   readonly completeRuns: { runId: string; completedAt: number }[] = [];
+  /** Dry runs' scratch notes, by run id, then source, language and key. */
+  readonly dryRuns = new Map<string, Map<string, DryRunNote>>();
   readonly calls: Record<string, number> = {};
 
   private count(method: string): void {
@@ -130,5 +137,141 @@ export class MemoryRecord implements SyncRecord {
   async forgetUploads(uniqueIdentifiers: string[]): Promise<void> {
     this.count('forgetUploads');
     for (const uid of uniqueIdentifiers) this.uploads.delete(uid);
+  }
+
+  async recordSeenIds(
+    source: string,
+    language: string,
+    bluestoneIds: string[],
+    fullSyncRunId: string,
+  ): Promise<void> {
+    this.count('recordSeenIds');
+    const ids = new Set(bluestoneIds);
+    for (const e of this.entities.values())
+      if (e.source === source && e.language === language && ids.has(e.bluestoneId))
+        e.fullSyncRunId = fullSyncRunId;
+  }
+
+  /** The source's rows in the languages read, by key in key order, each with whether it counts as seen. */
+  private sightings(query: SightingQuery): Map<string, { row: SentEntity; kept: boolean }[]> {
+    const notes = this.dryRuns.get(query.runId);
+    const byKey = new Map<string, { row: SentEntity; kept: boolean }[]>();
+    const rows = [...this.entities.values()]
+      .filter((e) => e.source === query.source && query.languages.includes(e.language))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const row of rows) {
+      const seen = query.dryRun
+        ? notes?.has(MemoryRecord.id(row.source, row.key, row.language)) === true
+        : row.fullSyncRunId === query.runId;
+      const kept = seen || (row.recordedAt ?? 0) >= query.startedAt;
+      byKey.set(row.key, [...(byKey.get(row.key) ?? []), { row, kept }]);
+    }
+    return byKey;
+  }
+
+  async unseenTally(query: SightingQuery, sampleSize: number): Promise<UnseenTally> {
+    this.count('unseenTally');
+    const keys = this.sightings(query);
+    const gone = [...keys].filter(([, rows]) => rows.every((r) => !r.kept)).map(([key]) => key);
+    return {
+      recorded: keys.size,
+      gone: { count: gone.length, samples: gone.slice(0, sampleSize) },
+      languages: query.languages.map((language) => {
+        const rows = [...keys.values()].flatMap((all) =>
+          all
+            .filter((r) => r.row.language === language)
+            .map((r) => ({ ...r, keyKept: all.some((a) => a.kept) })),
+        );
+        const cleared = rows.filter((r) => r.keyKept && !r.kept).map((r) => r.row.key);
+        return {
+          language,
+          recorded: rows.length,
+          count: cleared.length,
+          samples: cleared.slice(0, sampleSize),
+        };
+      }),
+    };
+  }
+
+  async unseenKeys(query: SightingQuery, after: string | undefined, limit: number): Promise<UnseenKey[]> {
+    this.count('unseenKeys');
+    return [...this.sightings(query)]
+      .filter(([key, rows]) => (after === undefined || key > after) && rows.some((r) => !r.kept))
+      .slice(0, limit)
+      .map(([key, rows]) => ({
+        key,
+        bluestoneId: rows[0].row.bluestoneId,
+        gone: rows.every((r) => !r.kept),
+        unseen: rows
+          .filter((r) => !r.kept)
+          .map((r) => ({ language: r.row.language, properties: [...r.row.properties] })),
+      }));
+  }
+
+  async forgetLanguage(source: string, language: string, keys: string[]): Promise<void> {
+    this.count('forgetLanguage');
+    for (const key of keys) this.entities.delete(MemoryRecord.id(source, key, language));
+  }
+
+  async uploadsOfAssets(assetIds: string[]): Promise<UploadedMedia[]> {
+    this.count('uploadsOfAssets');
+    const ids = new Set(assetIds);
+    return [...this.uploads.values()].filter((u) => ids.has(u.assetId)).map((u) => ({ ...u }));
+  }
+
+  async noteDryRun(runId: string, notes: DryRunNote[]): Promise<void> {
+    this.count('noteDryRun');
+    const run = this.dryRuns.get(runId) ?? new Map<string, DryRunNote>();
+    this.dryRuns.set(runId, run);
+    const keyed = notes.flatMap((n) =>
+      n.key !== undefined
+        ? [n]
+        : [...this.entities.values()]
+            .filter(
+              (e) => e.source === n.source && e.language === n.language && e.bluestoneId === n.bluestoneId,
+            )
+            .map((e) => ({ ...n, key: e.key })),
+    );
+    for (const n of keyed) {
+      const id = MemoryRecord.id(n.source, n.key!, n.language);
+      const held = run.get(id);
+      run.set(id, {
+        source: n.source,
+        language: n.language,
+        key: n.key,
+        action: held?.action === 'send' ? 'send' : n.action,
+        clearing: Math.max(held?.clearing ?? 0, n.clearing ?? 0),
+      });
+    }
+  }
+
+  async dryRunSends(runId: string, sampleSize: number): Promise<DryRunSends[]> {
+    this.count('dryRunSends');
+    const groups = new Map<string, DryRunSends>();
+    const sends = [...(this.dryRuns.get(runId)?.values() ?? [])]
+      .filter((n) => n.action === 'send')
+      .sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
+    for (const n of sends) {
+      const id = JSON.stringify([n.source, n.language]);
+      const group = groups.get(id) ?? {
+        source: n.source,
+        language: n.language,
+        count: 0,
+        clearing: 0,
+        samples: [],
+      };
+      group.count++;
+      if ((n.clearing ?? 0) > 0) group.clearing++;
+      if (group.samples.length < sampleSize) group.samples.push(n.key!);
+      groups.set(id, group);
+    }
+    return [...groups.values()].sort((a, b) =>
+      a.source === b.source ? (a.language < b.language ? -1 : 1) : a.source < b.source ? -1 : 1,
+    );
+  }
+
+  async forgetDryRun(runId: string): Promise<void> {
+    this.count('forgetDryRun');
+    this.dryRuns.delete(runId);
   }
 }

@@ -4,6 +4,7 @@
  * that shipped: add the next number.
  */
 import { sql as record } from './0001-record';
+import { sql as reconciliation } from './0002-reconciliation';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'record', sql: record }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'record', sql: record },
+  { version: 2, name: 'reconciliation', sql: reconciliation },
+];

@@ -262,6 +262,64 @@ describe('page processor with the record: never roll back', () => {
     expect(outcome.read).toBe(1);
   });
 
+  it('the re-send after a superseded push clears what the older push put back and the current version lacks', async () => {
+    const config = testConfig();
+    const occtoo = new FakeOcctoo();
+    const record = new MemoryRecord();
+    const logger = createLogger({ level: 'ERROR', write: () => undefined });
+    // Versions 0 and 1 have a description and labels; the publish of version 2 cleared both.
+    const v0 = shirt({ name: 'Old shirt', labels: ['sale', 'new'], lastUpdate: 500 });
+    const v1 = shirt({ labels: ['sale', 'new'], lastUpdate: 1000 });
+    const v2 = shirt({ description: undefined, labels: [], lastUpdate: 2000 });
+    const bluestone = { getProductsByIds: async () => [v2] } as unknown as BluestoneClient;
+    const fullSync = createPageProcessor({ config, logger, bluestone, occtoo: occtoo.client(), record });
+    const incremental = createPageProcessor({ config, logger, bluestone, occtoo: occtoo.client(), record });
+    await fullSync.processProducts(EN, [v0], undefined, { readAt: 1, runId: 'first' });
+
+    // The incremental sync sends and records version 2 after the full sync's page (version 1)
+    // looked the record up, and before that page's push lands.
+    const lookUp = record.lastSent.bind(record);
+    let raced = false;
+    record.lastSent = async (...args) => {
+      const found = await lookUp(...args);
+      if (!raced) {
+        raced = true;
+        await incremental.processProducts(EN, [v2], undefined, { readAt: 3, runId: 'incremental' });
+      }
+      return found;
+    };
+    const outcome = await fullSync.processProducts(EN, [v1], undefined, { readAt: 2, runId: 'full' });
+
+    const imports = occtoo.imported('products');
+    // Version 0, the incremental sync's version 2, the full sync's version 1, its re-send of version 2.
+    expect(imports).toHaveLength(4);
+    expect(imports[3].properties).toEqual(
+      expect.arrayContaining([
+        { id: 'Description', value: null, language: 'en' },
+        { id: 'Labels', value: null },
+        { id: 'Name', value: 'Shirt', language: 'en' },
+      ]),
+    );
+    expect(props(occtoo)).toEqual([
+      'Id=p1',
+      'LastUpdate=1970-01-01T00:00:02.000Z',
+      'Name@en=Shirt',
+      'ProductType=SINGLE',
+      'color=red',
+      'size=M',
+    ]);
+    // The record lists exactly what Occtoo holds.
+    expect([...record.get('products', 'p1', 'en')!.properties].sort()).toEqual([
+      'Id',
+      'LastUpdate',
+      'Name@en',
+      'ProductType',
+      'color',
+      'size',
+    ]);
+    expect(outcome).toMatchObject({ read: 1, sent: 2 });
+  });
+
   it('does not send a category read before the version recorded was read', async () => {
     const { occtoo, pages } = setUp();
     await pages.processCategories(EN, [category({ id: 'c1', name: 'New' })], undefined, { readAt: 2000 });

@@ -24,7 +24,7 @@ function sent(overrides: Partial<SentEntity> = {}): SentEntity {
     kind: 'product',
     bluestoneId: 'p1',
     properties: [],
-    hash: entityHash([]),
+    hash: entityHash({ key: 'p1', properties: [] }),
     readAt: 50,
     runId: 'run-1',
     ...overrides,
@@ -32,14 +32,20 @@ function sent(overrides: Partial<SentEntity> = {}): SentEntity {
 }
 
 describe('entityHash', () => {
-  it('does not depend on the order of the properties, and tells languages and values apart', () => {
-    const a = [
+  it('is equal for equal entities, and tells languages, values and keys apart', () => {
+    const properties = [
       { id: 'Name', value: 'Shirt', language: 'en' },
       { id: 'Id', value: 'p1' },
     ];
-    expect(entityHash(a)).toBe(entityHash([...a].reverse()));
-    expect(entityHash(a)).not.toBe(entityHash([{ ...a[0], language: 'sv' }, a[1]]));
-    expect(entityHash(a)).not.toBe(entityHash([{ ...a[0], value: 'Shirts' }, a[1]]));
+    const a = { key: 'p1', properties };
+    expect(entityHash(a)).toBe(entityHash(structuredClone(a)));
+    expect(entityHash(a)).not.toBe(
+      entityHash({ key: 'p1', properties: [{ ...properties[0], language: 'sv' }, properties[1]] }),
+    );
+    expect(entityHash(a)).not.toBe(
+      entityHash({ key: 'p1', properties: [{ ...properties[0], value: 'Shirts' }, properties[1]] }),
+    );
+    expect(entityHash(a)).not.toBe(entityHash({ key: 'p2', properties }));
   });
 });
 
@@ -74,7 +80,7 @@ describe('diffPage', () => {
     expect(diff.send).toEqual([entity]);
     expect(diff.toRecord.get('p1')).toMatchObject({
       properties: ['Id'],
-      hash: entityHash(entity.properties),
+      hash: entityHash(entity),
       lastUpdate: 10,
       readAt: 100,
       runId: 'run-2',
@@ -82,9 +88,7 @@ describe('diffPage', () => {
   });
 
   it('skips an unchanged entity unless forced, and never sends an older one', () => {
-    const same = new Map([
-      ['p1', sent({ properties: ['Id'], hash: entityHash(entity.properties), lastUpdate: 10 })],
-    ]);
+    const same = new Map([['p1', sent({ properties: ['Id'], hash: entityHash(entity), lastUpdate: 10 })]]);
     expect(diffPage([candidate], same, SETTINGS)).toMatchObject({ send: [], unchanged: ['p1'] });
     expect(diffPage([candidate], same, { ...SETTINGS, force: true }).send).toEqual([entity]);
     const newer = new Map([['p1', sent({ properties: ['Id', 'Name@en'], hash: 'other', lastUpdate: 11 })]]);
@@ -102,5 +106,38 @@ describe('diffPage', () => {
     ]);
     expect(diffPage([empty], new Map(), SETTINGS).send).toEqual([]);
     expect(diffPage([empty], new Map([['p1', sent()]]), SETTINGS).send).toEqual([]);
+  });
+
+  it('sending again after a superseded push also clears what that push sent and the current version lacks', () => {
+    // The record holds the newer version (v11: no Description); the superseded push (v10) sent it.
+    const current = { key: 'p1', properties: [{ id: 'Name', value: 'Shirt', language: 'en' }] };
+    const now: Candidate = { ...candidate, entity: current, lastUpdate: 11 };
+    const recorded = new Map([
+      ['p1', sent({ properties: ['Name@en'], hash: entityHash(current), lastUpdate: 11 })],
+    ]);
+    const alsoClear = new Map([['p1', ['Id', 'Name@en', 'Description@en', 'Labels']]]);
+    const diff = diffPage([now], recorded, { ...SETTINGS, force: true, alsoClear });
+    expect(diff.send).toEqual([
+      {
+        key: 'p1',
+        properties: [
+          { id: 'Name', value: 'Shirt', language: 'en' },
+          { id: 'Id', value: null },
+          { id: 'Description', value: null, language: 'en' },
+          { id: 'Labels', value: null },
+        ],
+      },
+    ]);
+    expect(diff.clearing.get('p1')).toBe(3);
+    // The record lists the current version's slots only.
+    expect(diff.toRecord.get('p1')?.properties).toEqual(['Name@en']);
+    // Not taken for unchanged even unforced: the record's equal hash says nothing of what the older push put back.
+    expect(diffPage([now], recorded, { ...SETTINGS, alsoClear }).send).toEqual(diff.send);
+    // A key that now maps to nothing still sends the superseded push's nulls.
+    const gone: Candidate = { key: 'p1', bluestoneId: 'p1', kind: 'product', lastUpdate: 11 };
+    const nothingRecorded = new Map([['p1', sent({ lastUpdate: 11 })]]);
+    expect(
+      diffPage([gone], nothingRecorded, { ...SETTINGS, alsoClear: new Map([['p1', ['Name@sv']]]) }).send,
+    ).toEqual([{ key: 'p1', properties: [{ id: 'Name', value: null, language: 'sv' }] }]);
   });
 });
