@@ -46,13 +46,21 @@ function bigintSafe(_key: string, value: unknown): unknown {
  */
 export function masker(secrets: readonly string[]): (line: string) => string {
   const forms = new Set<string>();
-  for (const secret of secrets) if (secret) for (const form of secretForms(secret)) forms.add(form);
+  for (const secret of secrets)
+    if (secret.length >= MIN_MASKED_LENGTH) for (const form of secretForms(secret)) forms.add(form);
   // Longest first, so that a form that contains another is replaced whole.
   const list = [...forms].sort((a, b) => b.length - a.length);
   // Tokens obtained at run time (Occtoo's bearer tokens) are not configured, but never belong in a log.
   const bearer = (line: string) => line.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1***');
   return (line) => bearer(list.reduce((acc, form) => acc.split(form).join('***'), line));
 }
+
+/**
+ * Shorter values are not masked: a one-letter "secret" (test credentials such as `k`) would blank
+ * that letter in every word of every line. The service's own secrets (WEBHOOK_SECRET, ADMIN_TOKEN)
+ * must have 16 characters; credentials issued by Bluestone and Occtoo are long.
+ */
+const MIN_MASKED_LENGTH = 4;
 
 /** How deep JSON may nest a secret: a body quoted in an error message, inside a JSON log line, … */
 const JSON_DEPTH = 3;

@@ -76,15 +76,15 @@ describe('the log masker', () => {
     expect(JSON.parse(line)).toMatchObject({ msg: 'Calling' });
   });
 
-  it('masks secrets of every length, and leaves other text alone', () => {
+  it('masks secrets of four characters and more, and leaves other text alone', () => {
     const lines: string[] = [];
     const logger = createLogger({
       level: 'INFO',
       format: 'pretty',
-      secrets: ['abc', 'sixteen-chars-16'],
+      secrets: ['k', 'abcd', 'sixteen-chars-16'],
       write: (l) => lines.push(l),
     });
-    logger.info('token abc and sixteen-chars-16 in an ordinary sentence');
-    expect(lines[0]).toContain('token *** and *** in an ordinary sentence');
+    logger.info('Worker token abcd and sixteen-chars-16 in an ordinary sentence');
+    expect(lines[0]).toContain('Worker token *** and *** in an ordinary sentence');
   });
 });
