@@ -71,14 +71,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--ui-disable-news-fetch',
     ...searchAttributeCliArgs(),
   ];
-  const server = spawnServer(options.cliPath, args, { signalOnExit: 'SIGKILL' });
-
   const address = `${ip}:${options.port}`;
-  try {
-    await waitUntilServing(address, server.child, options.startTimeoutMs ?? 60_000, server.output);
-  } catch (err) {
-    await server.stop('SIGKILL', 'SIGKILL');
-    throw err;
+  // The CLI picks its HTTP API port itself, among ephemeral ports: one taken meanwhile (by any
+  // outgoing connection) stops it at start-up. That is worth another try; our own ports are not.
+  let server = spawnServer(options.cliPath, args, { signalOnExit: 'SIGKILL' });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await waitUntilServing(address, server.child, options.startTimeoutMs ?? 60_000, server.output);
+      break;
+    } catch (err) {
+      await server.stop('SIGKILL', 'SIGKILL');
+      if (attempt >= 3 || !tookAnotherPort(server.output(), [options.port, options.uiPort])) throw err;
+      options.logger.warn('The embedded Temporal server found a port of its own in use; starting it again', {
+        attempt,
+      });
+      server = spawnServer(options.cliPath, args, { signalOnExit: 'SIGKILL' });
+    }
   }
   options.logger.info('Embedded Temporal server started', {
     address,
@@ -97,6 +105,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       return stopped;
     },
   };
+}
+
+/** True when start-up failed on a port the CLI chose itself (not the gRPC or UI port we asked for). */
+export function tookAnotherPort(output: string, ours: number[]): boolean {
+  const bound = [...output.matchAll(/listen tcp [^:\s]*:(\d+): bind: address already in use/g)];
+  return bound.length > 0 && bound.every(([, port]) => !ours.includes(Number(port)));
 }
 
 async function waitUntilServing(
