@@ -4,8 +4,6 @@ import type { Logger } from '../logger';
 import {
   noticeProblem,
   shownValue,
-  type ArchiveProductsInput,
-  type ArchiveProductsResult,
   type ChunkResult,
   type ContextPlan,
   type SyncDoneNotice,
@@ -18,16 +16,9 @@ import type { Category, Difference } from '../bluestone/types';
 import { runChunk } from '../pipeline/chunk';
 import { numberedPageReader } from '../pipeline/page-stream';
 import { mapWithConcurrency } from '../http/concurrency';
-import {
-  deleteEntity,
-  mediaAssetsOf,
-  mediaKeyOf,
-  mediaUniqueIdentifier,
-  productKeyOf,
-  sanitizeKey,
-} from '../mapping';
 import type { OcctooClient } from '../occtoo/client';
-import { pushEntities } from '../occtoo/push';
+import { deleteEntities } from '../pipeline/delete-entities';
+import { removeProducts } from '../pipeline/remove-products';
 import {
   createPageProcessor,
   emptyOutcome,
@@ -89,11 +80,13 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
   const { config, bluestone, occtoo, logger, record } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
   const plans = (): ContextPlan[] => allContexts(config).map((c, i) => ({ ...c, isDefault: i === 0 }));
-  const pushOptions = (signal?: AbortSignal) => ({
-    concurrency: deps.tuning?.importConcurrency ?? 4,
+  const removeDeps = { ...deps, importConcurrency: deps.tuning?.importConcurrency };
+  const deleteDeps = {
+    occtoo,
+    record,
     batchSize: config.occtoo.batchSize,
-    signal,
-  });
+    importConcurrency: deps.tuning?.importConcurrency,
+  };
 
   async function deleteFromOcctoo(
     source: string,
@@ -101,17 +94,9 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
     outcome: PageOutcome,
     signal?: AbortSignal,
   ) {
-    if (keys.length === 0) return;
-    const entities = keys.map(deleteEntity);
-    const pushed = await pushEntities(occtoo, source, entities, pushOptions(signal));
-    outcome.deleted += pushed.sent;
-    // Deleted: forgotten, so that the entity is sent in full if it comes back.
-    const refused = new Set(pushed.setAside.map((s) => s.key));
-    await record?.forget(
-      source,
-      entities.map((e) => e.key).filter((k) => !refused.has(k)),
-    );
-    for (const s of pushed.setAside)
+    const removed = await deleteEntities(deleteDeps, source, keys, signal);
+    outcome.deleted += removed.deleted.length;
+    for (const s of removed.refused)
       outcome.setAside.push({ source: 'products', id: s.key, reason: s.reason });
   }
 
@@ -124,22 +109,14 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
       : emptyOutcome();
     const present = new Set(found.map((p) => p.id));
     const gone = diffs.filter((d) => d.diffType === 'DELETE' && !present.has(d.id)).map((d) => d.id);
-    // Occtoo holds one entity per product for every language: only the default context's
-    // unpublish removes it, and only when DELETE_ON_UNPUBLISH asks for it.
-    if (gone.length && config.sync.deleteOnUnpublish && pass.isDefault) {
-      if (config.mapping.productKey === 'number') {
-        for (const id of gone) {
-          outcome.setAside.push({
-            source: 'products',
-            context: pass.context,
-            id,
-            reason:
-              'unpublished, but with PRODUCT_KEY=number its Occtoo key (the number) is unknown once Bluestone no longer serves it; delete it in Occtoo by hand',
-          });
-        }
-      } else {
-        await deleteFromOcctoo(config.occtoo.productsSource, gone, outcome, signal);
-      }
+    // Unpublished: deleted in the default context, that language cleared in another one
+    // (DELETE_ON_UNPUBLISH=false keeps them all).
+    if (gone.length && config.sync.deleteOnUnpublish) {
+      const removed = await removeProducts(removeDeps, pass, gone, signal);
+      outcome.deleted += removed.deleted.length;
+      // A clear is a send of nulls.
+      outcome.sent += removed.cleared.length;
+      outcome.setAside.push(...removed.setAside);
     }
     return outcome;
   }
@@ -248,75 +225,6 @@ export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
             ? applyProductDifferences(input.pass, diffs, signal)
             : applyCategoryDifferences(input.pass, diffs, signal),
       });
-    },
-
-    /**
-     * Deletes archived products from Occtoo. Keyed by id, no Bluestone read is needed; keyed by
-     * number, the number is read first (and a product Bluestone no longer serves is reported).
-     * With MEDIA_DELETE, the products' media entities (and Occtoo files) go too.
-     */
-    async deleteArchivedProducts(input: ArchiveProductsInput): Promise<ArchiveProductsResult> {
-      const ids = [...new Set(input.productIds.filter((id) => id.trim() !== ''))];
-      const result: ArchiveProductsResult = {
-        status: 'completed',
-        deleted: [],
-        mediaDeleted: [],
-        notDeleted: [],
-      };
-      const context = config.bluestone.defaultContext.context;
-      const needRead = config.mapping.productKey === 'number' || config.sync.mediaDelete;
-      try {
-        const products = needRead && ids.length ? await bluestone.getProductsByIds(ids, context) : [];
-        const byId = new Map(products.map((p) => [p.id, p]));
-        const keys: string[] = [];
-        for (const id of ids) {
-          const product = byId.get(id);
-          const key =
-            config.mapping.productKey === 'id'
-              ? sanitizeKey(id)
-              : product && productKeyOf(product, config.mapping);
-          if (key) keys.push(key);
-          else {
-            result.notDeleted.push({
-              productId: id,
-              reason: product
-                ? 'the product has no number, so it was never sent with PRODUCT_KEY=number'
-                : `PRODUCT_KEY=number and Bluestone no longer serves product ${id} in context ${context}, so its number (the Occtoo key) is unknown; delete it in Occtoo by hand or use PRODUCT_KEY=id`,
-            });
-          }
-        }
-        const outcome = emptyOutcome();
-        await deleteFromOcctoo(config.occtoo.productsSource, keys, outcome);
-        const refused = new Map(outcome.setAside.map((s) => [s.id, s.reason]));
-        result.deleted = keys.filter((k) => !refused.has(k));
-        for (const [key, reason] of refused) result.notDeleted.push({ productId: key, reason });
-
-        if (config.sync.mediaDelete) {
-          const assets = products.flatMap(mediaAssetsOf);
-          const mediaKeys = [...new Set(assets.map(mediaKeyOf).filter((k): k is string => !!k))];
-          const mediaOutcome = emptyOutcome();
-          await deleteFromOcctoo(config.occtoo.mediaSource, mediaKeys, mediaOutcome);
-          result.mediaDeleted = mediaKeys;
-          if (config.mapping.handleMedia === 'occtoo' && assets.length) {
-            const files = await occtoo.findFilesByUniqueIds(assets.map(mediaUniqueIdentifier));
-            for (const file of files.values()) await occtoo.deleteFile(file.id);
-            await record?.forgetUploads(assets.map(mediaUniqueIdentifier));
-          }
-          for (const id of ids.filter((i) => !byId.has(i))) {
-            result.notDeleted.push({
-              productId: id,
-              reason: 'media not deleted: Bluestone no longer serves the product, so its media are unknown',
-            });
-          }
-        }
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
-      logger.info('Archived products deleted from Occtoo', {
-        deleted: result.deleted.length,
-        notDeleted: result.notDeleted.length,
-      });
-      return result;
     },
   };
 }

@@ -2,10 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { BluestoneClient } from '../bluestone/client';
+import { createArchiveActivities } from './archive';
 import { createFullSyncActivities } from './full-sync';
 import { createHealthActivities } from './health';
 import { createIncrementalSyncActivities } from './incremental-sync';
 import { createRefreshActivities } from './refresh';
+import { createResyncActivities } from './resync';
 import { createSetupActivities } from './setup';
 import { createSetAsideActivities } from './set-aside';
 import type { OcctooClient } from '../occtoo/client';
@@ -33,9 +35,11 @@ export function createActivities(input: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createFullSyncActivities(deps),
     ...createIncrementalSyncActivities(deps),
+    ...createArchiveActivities(deps),
     ...createRefreshActivities(deps),
     ...createSetupActivities(deps),
     ...createSetAsideActivities(deps),
+    ...createResyncActivities(deps),
   };
 }
 

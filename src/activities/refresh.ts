@@ -58,18 +58,25 @@ export function createRefreshActivities(deps: RefreshDeps) {
   const taskQueue = config.temporal.taskQueue;
   const contexts = allContexts(config).map((c) => c.context);
 
-  /** Start time of the newest completed full sync of every source and context, if any. */
-  async function lastCompleteFullSyncStart(client: Client): Promise<number | undefined> {
-    const query = `WorkflowType = '${fullSync.name}' AND ExecutionStatus = 'Completed' AND TaskQueue = '${taskQueue}'`;
+  /**
+   * Start time of the newest completed full sync that covers the syncs created before it, if any
+   * (see `coversEarlierSyncs`). Only runs started after `since` can cover a sync asked about, so
+   * older ones are not read.
+   */
+  async function lastCoveringFullSyncStart(client: Client, since: number): Promise<number | undefined> {
+    const query =
+      `WorkflowType = '${fullSync.name}' AND ExecutionStatus = 'Completed' AND TaskQueue = '${taskQueue}'` +
+      ` AND StartTime > '${new Date(since).toISOString()}'`;
+    let newest: number | undefined;
     for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
       const result = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as
         FullSyncResult | undefined;
-      const scope = result?.scope;
-      if (scope?.categories && scope.products && contexts.every((c) => scope.contexts.includes(c))) {
-        return Date.parse(result!.progress.startedAt);
-      }
+      if (!result || !coversEarlierSyncs(result, contexts)) continue;
+      // Listed by close time, not start time: the newest start wins.
+      const startedAt = Date.parse(result.progress.startedAt);
+      if (newest === undefined || startedAt > newest) newest = startedAt;
     }
-    return undefined;
+    return newest;
   }
 
   return {
@@ -98,13 +105,16 @@ export function createRefreshActivities(deps: RefreshDeps) {
 
     /**
      * Whether each sync's incremental workflow exists here and how it ended — or whether a
-     * completed full sync of everything started after Bluestone created it (and so read its data).
+     * completed full sync of everything started after Bluestone created it, read its data and
+     * removed what it deleted (its reconciliation).
      */
     async syncApplicationStatus(input: {
       syncs: { syncId: string; createdAt: number }[];
     }): Promise<Record<string, ApplicationStatus>> {
       const client = temporal();
-      const coveredUntil = await lastCompleteFullSyncStart(client);
+      if (input.syncs.length === 0) return {};
+      const oldest = Math.min(...input.syncs.map((s) => s.createdAt));
+      const coveredUntil = await lastCoveringFullSyncStart(client, oldest);
       const statuses = await mapWithConcurrency(
         input.syncs,
         8,
@@ -188,4 +198,24 @@ async function failureOf(handle: WorkflowHandle): Promise<string> {
     while (e instanceof Error && e.cause instanceof Error) e = e.cause;
     return e instanceof Error ? e.message : String(e);
   }
+}
+
+/**
+ * Whether a completed full sync makes every sync Bluestone created before it started redundant.
+ * Reading everything brings each product's current values, but a sync's DELETE differences are
+ * only carried out by the run's reconciliation, so it covers only when that reconciliation
+ * removed what Bluestone no longer serves from both the products and the categories source:
+ * done (a dry run stays 'planned', a refused one 'refused'), neither source left alone (no
+ * record, some contexts only) and nothing Occtoo refused to delete. Runs older than
+ * reconciliation have none, and cover nothing.
+ */
+export function coversEarlierSyncs(result: FullSyncResult, contexts: string[]): boolean {
+  const { scope } = result;
+  if (!scope?.categories || !scope.products || !contexts.every((c) => scope.contexts.includes(c)))
+    return false;
+  const reconciliation = result.progress?.reconciliation;
+  if (reconciliation?.state !== 'done' || result.dryRun) return false;
+  return (['products', 'categories'] as const).every((kind) =>
+    reconciliation.sources.some((s) => s.kind === kind && !s.refused?.count),
+  );
 }

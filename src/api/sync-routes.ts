@@ -1,10 +1,12 @@
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { describeSync, startFullSync, SyncConflictError } from '../client/syncs';
 import { SyncEnvironment } from '../shared/search-attributes';
-import type { FullSyncInput } from '../shared/sync-types';
+import { startResync } from '../client/resync';
+import { allContexts } from '../config';
+import { resyncInputProblem, type FullSyncInput, type ResyncInput } from '../shared/sync-types';
 import { requireAdmin } from './auth';
 import { answerTemporalBusy, temporalBusy } from './temporal-errors';
 
@@ -17,7 +19,8 @@ export const ADMIN_RETRY_AFTER_SECONDS = 30;
  * Admin routes: the original provider's full-sync triggers (`/CategoriesFullSync`,
  * `/ProductFullSync`, GET or POST; `?force=true` re-sends every entity, `?dryRun=true` only
  * reports, `?allowMassDelete=true` lifts PRUNE_MAX_PERCENT) and
- * `GET /syncs/:workflowId` (this deployment's workflows only). Each waits for Temporal at most
+ * `GET /syncs/:workflowId` (this deployment's workflows only), and `POST /resync` (body
+ * `{ productIds, contexts? }`: those products read again and sent). Each waits for Temporal at most
  * ADMIN_TEMPORAL_DEADLINE_MS, then answers 503 with Retry-After.
  */
 export function syncRouter(deps: { temporal: Client; config: Config; logger: Logger }): Router {
@@ -54,6 +57,37 @@ export function syncRouter(deps: { temporal: Client; config: Config; logger: Log
   };
   router.all('/CategoriesFullSync', admin, start({ categories: true, products: false }));
   router.all('/ProductFullSync', admin, start({ categories: false, products: true }));
+
+  // JSON only here: the webhook route reads its raw body itself (its signature covers the bytes).
+  const resyncBody = express.json({ limit: '256kb' });
+  const malformed: ErrorRequestHandler = (err: { status?: number; message?: string }, _req, res, next) => {
+    if (err.status !== 400 && err.status !== 413) return next(err);
+    res.status(err.status).json({ error: `the body is not a JSON resync request: ${err.message}` });
+  };
+  router.post('/resync', admin, resyncBody, malformed, async (req: Request, res: Response) => {
+    const body: unknown = req.body;
+    const problem = resyncInputProblem(body);
+    const configured = allContexts(deps.config).map((c) => c.context);
+    const { productIds, contexts } = (problem ? {} : body) as ResyncInput;
+    const unknown = contexts?.filter((c) => !configured.includes(c)) ?? [];
+    if (problem || unknown.length > 0) {
+      res.status(400).json({
+        error:
+          problem ??
+          `contexts: ${unknown.join(', ')} is not configured; configured contexts: ${configured.join(', ')}`,
+        expected: '{ "productIds": ["<Bluestone product id>", …], "contexts"?: ["<configured context>", …] }',
+      });
+      return;
+    }
+    const input: ResyncInput = { productIds: [...new Set(productIds)], ...(contexts ? { contexts } : {}) };
+    try {
+      const started = await withDeadline(() => startResync(deps.temporal, deps.config, input));
+      deps.logger.info('Resync started', { ...started, products: input.productIds.length });
+      res.status(202).json(started);
+    } catch (err) {
+      answerTemporalError(res, err);
+    }
+  });
 
   router.get('/syncs/:workflowId', admin, async (req, res) => {
     const workflowId = String(req.params.workflowId);

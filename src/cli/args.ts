@@ -24,7 +24,8 @@ export function parseCommand(
   command: string,
   argv: readonly string[],
   options: OptionSpecs,
-  positionals: { names: readonly string[]; required: number },
+  /** `variadic`: the last name takes any number of arguments (`resync <productId…>`). */
+  positionals: { names: readonly string[]; required: number; variadic?: boolean },
 ): ParsedCommandLine {
   const parsed = parseStrict(
     argv,
@@ -42,7 +43,7 @@ export function parseCommand(
     const missing = positionals.names[parsed.positionals.length];
     throw new UsageError(`${command} needs <${missing}> (see ${PROGRAM} ${command} --help)`);
   }
-  if (parsed.positionals.length > positionals.names.length) {
+  if (!positionals.variadic && parsed.positionals.length > positionals.names.length) {
     const extra = parsed.positionals[positionals.names.length];
     throw new UsageError(`${command} takes no argument "${extra}" (see ${PROGRAM} ${command} --help)`);
   }

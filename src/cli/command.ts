@@ -17,7 +17,7 @@ export interface Command {
   /** Option lines for `<command> --help`. */
   details: string[];
   options: OptionSpecs;
-  positionals: { names: string[]; required: number };
+  positionals: { names: string[]; required: number; variadic?: boolean };
   /** Resolves with the exit code. */
   run(input: CommandInput): Promise<number>;
 }

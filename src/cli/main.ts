@@ -14,6 +14,7 @@ import { fullSyncCommand } from './full-sync';
 import { Output } from './output';
 import { refreshCommand } from './refresh';
 import { replayCommand } from './replay';
+import { resyncCommand } from './resync';
 import { openSession, unreachable, type Session } from './session';
 import { setupCommand } from './setup';
 import { stateCommand } from './state';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   whyCommand,
   replayCommand,
   stateCommand,
+  resyncCommand,
 ];
 
 function usage(): string {

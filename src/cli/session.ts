@@ -33,6 +33,7 @@ export function unreachable(address: string): CliError {
 }
 
 const PROBE_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT = '30s';
 
 /**
  * A plain TCP connect first: a refused port is known at once, where the gRPC connect would
@@ -66,7 +67,8 @@ export async function openSession(config: Config = readConfig()): Promise<Sessio
   if (!(await probe(address))) throw unreachable(address);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ ...options, connectTimeout: '10s' });
+    // The port answered: a server that is slow to finish the handshake (a busy machine) gets time.
+    connection = await Connection.connect({ ...options, connectTimeout: CONNECT_TIMEOUT });
   } catch {
     throw unreachable(address);
   }

@@ -112,7 +112,7 @@ async function lastIncrementalSync(
           setAside,
           ...(type === 'DELETE' && !setAside.length
             ? {
-                note: `a DELETE deletes the product from Occtoo only when Bluestone no longer serves it, in the default context, with DELETE_ON_UNPUBLISH=true (now ${config.sync.deleteOnUnpublish})`,
+                note: `a DELETE removes the product only when Bluestone no longer serves it: deleted from Occtoo in the default context, that language's values cleared in an additional one; with DELETE_ON_UNPUBLISH=false nothing is removed (now ${config.sync.deleteOnUnpublish})`,
               }
             : {}),
         },

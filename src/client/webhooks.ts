@@ -1,21 +1,17 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { WebhookEnvelope } from '../bluestone/types';
 import type { Config } from '../config';
 import { syncSearchAttributes } from './search-attributes';
-import {
-  syncCoordinatorWorkflowId,
-  type ArchiveProductsInput,
-  type SyncDoneNotice,
-} from '../shared/sync-types';
-import { syncDoneSignal } from '../shared/messages';
-import { archiveProducts } from '../workflows/archive-products';
+import { syncCoordinatorWorkflowId, type ArchiveNotice, type SyncDoneNotice } from '../shared/sync-types';
+import { archiveNoticeSignal, syncDoneSignal } from '../shared/messages';
 import { syncCoordinator } from '../workflows/sync-coordinator';
 
 /**
- * Handing Bluestone's notices to Temporal: a finished sync goes to the coordinator (which applies
- * syncs in order, once each), an archive state change starts an archive workflow. Shared by the
- * webhook gateway and anything else that learns of syncs or archived products.
+ * Handing Bluestone's notices to Temporal: a finished sync and an archive state change both go to
+ * the coordinator, which applies them in time order (a sync's creation time, an archive notice's
+ * timestamp), once each. Shared by the webhook gateway and anything else that learns of syncs or
+ * archived products.
  */
 
 /** How long one hand-off may take before Temporal counts as unreachable. */
@@ -34,8 +30,8 @@ export interface SyncDoneHandOff {
 export interface ArchiveHandOff {
   kind: 'archive';
   index: number;
-  workflowId: string;
-  input: ArchiveProductsInput;
+  /** Carries the id of the archive run that applies it, derived from the delivery (archiveWorkflowId). */
+  notice: ArchiveNotice;
 }
 
 export type HandOff = SyncDoneHandOff | ArchiveHandOff;
@@ -110,8 +106,13 @@ export function planDelivery(envelope: WebhookEnvelope, options: PlanOptions): D
       plan.handOffs.push({
         kind: 'archive',
         index,
-        workflowId: archiveWorkflowId(options.taskQueue, productIds, state, envelope.timestamp),
-        input: { productIds, state, ...(context ? { context } : {}) },
+        notice: {
+          workflowId: archiveWorkflowId(options.taskQueue, productIds, state, envelope.timestamp),
+          productIds,
+          state,
+          ...(context ? { context } : {}),
+          timestamp: envelope.timestamp,
+        },
       });
     } else {
       const known = options.isKnownEventType?.(eventType) ?? true;
@@ -131,8 +132,9 @@ export function planDelivery(envelope: WebhookEnvelope, options: PlanOptions): D
 }
 
 /**
- * One archive workflow per notice: a redelivered envelope (same products, state and timestamp)
- * maps to the same id, a later archive of the same products does not.
+ * One archive run per notice: a redelivered envelope (same products, state and timestamp) maps to
+ * the same id, a later archive of the same products does not. The context is left out: Bluestone
+ * sends one notice per context for one archive, and the products leave every context.
  */
 export function archiveWorkflowId(
   taskQueue: string,
@@ -153,50 +155,52 @@ export async function signalSyncDone(
   target: Target,
   notice: SyncDoneNotice,
 ): Promise<string> {
-  const { taskQueue } = target;
-  const workflowId = syncCoordinatorWorkflowId(taskQueue);
+  const start = coordinatorStart(target);
   await client.workflow.signalWithStart(syncCoordinator, {
-    workflowId,
-    taskQueue,
+    ...start,
     signal: syncDoneSignal,
     signalArgs: [notice],
-    args: [{}],
-    typedSearchAttributes: syncSearchAttributes('coordinator', { temporal: target }),
   });
-  return workflowId;
+  return start.workflowId;
 }
 
-/** Starts an archive workflow; `duplicate` when that notice already started one (redelivery). */
-export async function startArchive(
+/**
+ * Hands an archive notice to the coordinator (starting it when it is not running); returns its
+ * workflow id. A redelivered notice is a duplicate there: its archive run's id is taken.
+ */
+export async function signalArchiveNotice(
   client: Client,
   target: Target,
-  workflowId: string,
-  input: ArchiveProductsInput,
-): Promise<'started' | 'duplicate'> {
-  try {
-    await client.workflow.start(archiveProducts, {
-      workflowId,
-      taskQueue: target.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      // A failed archive may be redone by a redelivery; a running or completed one may not.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: syncSearchAttributes('archive', { temporal: target }),
-      staticSummary: `Archive ${input.productIds.length} product(s): state ${input.state}`,
-    });
-    return 'started';
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
-    throw err;
-  }
+  notice: ArchiveNotice,
+): Promise<string> {
+  const start = coordinatorStart(target);
+  await client.workflow.signalWithStart(syncCoordinator, {
+    ...start,
+    signal: archiveNoticeSignal,
+    signalArgs: [notice],
+  });
+  return start.workflowId;
+}
+
+/** How the gateway starts the coordinator when a signal finds it not running. */
+function coordinatorStart(target: Target) {
+  return {
+    workflowId: syncCoordinatorWorkflowId(target.taskQueue),
+    taskQueue: target.taskQueue,
+    args: [{}] as [Record<string, never>],
+    typedSearchAttributes: syncSearchAttributes('coordinator', { temporal: target }),
+  };
 }
 
 export type HandOffOutcome = 'signalled' | 'started' | 'duplicate';
 
 export interface HandOffResult {
-  /** Workflow ids handed a notice (the coordinator once, however many syncs it was told of). */
+  /** Workflow ids handed a notice: the coordinator, once, however many syncs and archives it was told of. */
   started: string[];
-  /** Archive workflow ids that an earlier delivery of the same notice already started. */
+  /**
+   * Workflows an earlier delivery of the same notice already started. Always empty since archive
+   * notices go through the coordinator, which counts redeliveries as duplicates itself.
+   */
   duplicates: string[];
 }
 
@@ -220,16 +224,12 @@ export async function handOff(
   const duplicates = new Set<string>();
   for (const item of handOffs) {
     const deadline = Date.now() + deadlineMs;
-    if (item.kind === 'coordinator_signal') {
-      started.add(await client.withDeadline(deadline, () => signalSyncDone(client, target, item.notice)));
-      options.onAccepted?.(item, 'signalled');
-    } else {
-      const outcome = await client.withDeadline(deadline, () =>
-        startArchive(client, target, item.workflowId, item.input),
-      );
-      (outcome === 'started' ? started : duplicates).add(item.workflowId);
-      options.onAccepted?.(item, outcome);
-    }
+    const signal =
+      item.kind === 'coordinator_signal'
+        ? () => signalSyncDone(client, target, item.notice)
+        : () => signalArchiveNotice(client, target, item.notice);
+    started.add(await client.withDeadline(deadline, signal));
+    options.onAccepted?.(item, 'signalled');
   }
   return { started: [...started], duplicates: [...duplicates] };
 }

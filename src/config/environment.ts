@@ -210,17 +210,18 @@ export const environmentSchema = z.object({
     example: 'ARCHIVED,TO_BE_ARCHIVED',
     default: 'ARCHIVED',
   }),
-  DELETE_ON_UNPUBLISH: setting(bool.default(false), {
+  DELETE_ON_UNPUBLISH: setting(bool.default(true), {
     section: 'Sync',
-    description: 'Product `DELETE` differences of the default context delete the product in Occtoo.',
+    description:
+      "A product `DELETE` difference of a product Bluestone no longer serves deletes it from Occtoo (default context; in either PRODUCT_KEY mode, by the key the record holds) or clears that language's values (an additional context). `false`: such products stay in Occtoo until the next full sync's reconciliation.",
     provider: '(ignored there since 78d6c3e)',
     example: 'false',
-    default: 'false',
+    default: 'true',
   }),
   MEDIA_DELETE: setting(bool.default(false), {
     section: 'Sync',
     description:
-      "Archive deletion also deletes the products' media entities (and Occtoo files); a full sync of categories and products deletes the media entities (and files) that no entity it read shows any more.",
+      'An archive (or an unpublish) also deletes the media entities (and Occtoo files) the products showed that no other recorded entity still shows; a full sync of categories and products deletes the media entities (and files) that no entity it read shows any more.',
     provider: '(never there)',
     example: 'false',
     default: 'false',

@@ -2,8 +2,8 @@
  * `npm run demo`: the whole service on an embedded default, with no configuration. Starts the
  * embedded Temporal server, both simulators with a generated catalog, the worker and the
  * gateway wired to them; runs a setup sync and a full sync (with a live progress bar), then a
- * publish on the Bluestone simulator whose webhooks flow through the gateway; prints a summary
- * and where to look. Runs until Ctrl-C, or stops after the summary with `--exit`.
+ * publish on the Bluestone simulator whose webhooks flow through the gateway (one of them lost),
+ * and a full sync that repairs what it missed; prints a summary and where to look. Runs until Ctrl-C, or stops after the summary with `--exit`.
  *
  *   npm run demo                       explore afterwards; Ctrl-C stops everything
  *   npm run demo -- --exit             exit code 0 only when Occtoo equals the catalog

@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SyncInfo } from '../bluestone/types';
-import { mediaAssetsOf, mediaKeyOf } from '../mapping';
+import { mediaAssetsOf, mediaKeyOf, productKeyOf } from '../mapping';
 import { archiveWorkflowId } from '../client/webhooks';
-import type { Config } from '../config';
+import { allContexts, type Config } from '../config';
 import {
   incrementalSyncWorkflowId,
   type ArchiveProductsResult,
@@ -14,30 +14,40 @@ import type { DeliveryRecord } from '../sim/webhook-emitter';
 
 /**
  * The demo's publish on the Bluestone simulator, as a PIM user would make it: changes in two
- * contexts (products and a category), a few new products, then an archive. Their webhooks go
- * to the gateway; the demo waits until Occtoo holds the catalog again and measures how long.
+ * contexts (products, one of them losing its description, and a category), a few new products,
+ * a product unpublished, two archived; their webhooks go to the gateway. Then one more publish (a
+ * change and an unpublish) whose webhook is lost: the following full sync repairs it. The demo
+ * waits until Occtoo holds the catalog again and measures how long.
  */
+export type PublishKind = 'changes' | 'unpublish' | 'archive' | 'lost';
+
 export interface DemoPublish {
   startedAt: number;
   changed: string[];
   added: string[];
   archived: string[];
   categoriesChanged: string[];
-  /** Contexts of the change publish (the archive publishes in every context). */
+  /** A product whose description the change publish removes, in its contexts: Occtoo must drop it there. */
+  cleared: { id: string; key: string; property: string; languages: string[] };
+  /** Unpublished in every context, webhook delivered. */
+  unpublished: string[];
+  /** A publish whose webhook never reaches the gateway (a delivery Bluestone gave up on). */
+  lost: { syncs: SyncInfo[]; changed: string[]; unpublished: string[] };
+  /** Contexts of the change publish (the other publishes are in every context). */
   contexts: string[];
-  /** Bluestone's syncs, one per context and publish (`changes` or `archive`). */
-  syncs: { info: SyncInfo; publish: 'changes' | 'archive' }[];
+  /** Bluestone's syncs whose webhooks were delivered, one per context and publish. */
+  syncs: { info: SyncInfo; publish: Exclude<PublishKind, 'lost'> }[];
   archiveWorkflowId: string;
   /** Settles when Bluestone's webhooks are answered (or given up). */
   deliveries: Promise<DeliveryRecord[]>;
   /**
-   * Media entities of the archived products: with MEDIA_DELETE off (as in the original
-   * provider) they stay in Occtoo, so the comparison leaves out exactly these keys.
+   * Media entities of the archived and unpublished products: with MEDIA_DELETE off (as in the
+   * original provider) they stay in Occtoo, so the comparison leaves out exactly these keys.
    */
   keptMedia: Set<string>;
 }
 
-const CHANGE_COUNT = 3;
+const CHANGE_COUNT = 2;
 const ADD_COUNT = 3;
 const ARCHIVE_COUNT = 2;
 
@@ -46,15 +56,24 @@ export function publishOnBluestone(sims: Simulators, config: Config): DemoPublis
   const [first, second] = sims.contexts;
   const contexts = [first.context, ...(second ? [second.context] : [])];
   const ids = catalog.productIds(first.context);
-  if (ids.length < CHANGE_COUNT + ARCHIVE_COUNT) {
-    throw new Error(`The catalog has ${ids.length} products; the demo publish needs at least 5.`);
-  }
+  // Plain products for the clear and the unpublishes: no group, variant or bundle depends on them.
+  const plain = ids.filter((id) => {
+    const p = catalog.product(id, first.context)!;
+    return p.type === 'SINGLE' && !p.variantParentId;
+  });
   const changed = ids.slice(0, CHANGE_COUNT);
   const archived = ids.slice(-ARCHIVE_COUNT);
+  const free = plain.filter((id) => !changed.includes(id) && !archived.includes(id));
+  const clearedId = free.find((id) => catalog.product(id, first.context)!.description !== undefined);
+  const [unpublished, lostUnpublished, lostChanged] = free.filter((id) => id !== clearedId);
+  if (!clearedId || !lostChanged) {
+    throw new Error(`The catalog has ${ids.length} products; the demo publish needs at least 10.`);
+  }
   const category = catalog.categoriesIn(first.context)[1] ?? catalog.categoriesIn(first.context)[0];
-  // Read before the archive removes them from the catalog.
+  const clearedProduct = catalog.product(clearedId, first.context)!;
+  // Read before the archive and the unpublishes remove them from the catalog.
   const keptMedia = new Set(
-    archived.flatMap((id) =>
+    [...archived, unpublished, lostUnpublished].flatMap((id) =>
       mediaAssetsOf(catalog.product(id, first.context)!).flatMap((m) => mediaKeyOf(m) ?? []),
     ),
   );
@@ -62,22 +81,43 @@ export function publishOnBluestone(sims: Simulators, config: Config): DemoPublis
   const startedAt = Date.now();
   const changes = bluestone.publish({
     contexts,
-    change: changed,
+    change: [...changed, { id: clearedId, name: clearedProduct.name, description: null }],
     add: ADD_COUNT,
     categories: category ? { change: [category.id] } : undefined,
   });
+  // Taken out of every context's publication: a DELETE difference, no other event.
+  const unpublish = bluestone.publish({ unpublish: [unpublished] });
   // Archiving is a product state in Bluestone: the products leave every context.
   const state = config.sync.archiveStates[0] ?? 'ARCHIVED';
   const archive = bluestone.publish({ archive: archived, archivedState: state });
+  // One webhook (every context's sync in one envelope) that never arrives.
+  const lost = bluestone.publish({
+    change: [lostChanged],
+    unpublish: [lostUnpublished],
+    combineEvents: true,
+    deliver: false,
+  });
+  const languages = allContexts(config)
+    .filter((c) => contexts.includes(c.context))
+    .map((c) => c.language);
   return {
     startedAt,
-    changed,
+    changed: [...changed, clearedId],
     added: changes.added,
     archived,
     categoriesChanged: changes.categories.changed,
+    cleared: {
+      id: clearedId,
+      key: productKeyOf(clearedProduct, config.mapping) ?? clearedId,
+      property: 'Description',
+      languages,
+    },
+    unpublished: [unpublished],
+    lost: { syncs: lost.syncs, changed: [lostChanged], unpublished: [lostUnpublished] },
     contexts,
     syncs: [
       ...changes.syncs.map((info) => ({ info, publish: 'changes' as const })),
+      ...unpublish.syncs.map((info) => ({ info, publish: 'unpublish' as const })),
       ...archive.syncs.map((info) => ({ info, publish: 'archive' as const })),
     ],
     archiveWorkflowId: archiveWorkflowId(
@@ -86,7 +126,9 @@ export function publishOnBluestone(sims: Simulators, config: Config): DemoPublis
       state,
       archive.envelopes[0].timestamp,
     ),
-    deliveries: Promise.all([changes.deliveries, archive.deliveries]).then(([a, b]) => [...a, ...b]),
+    deliveries: Promise.all([changes.deliveries, unpublish.deliveries, archive.deliveries]).then((all) =>
+      all.flat(),
+    ),
     keptMedia,
   };
 }
@@ -122,7 +164,7 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, message: string)
 export interface IncrementalOutcome {
   syncs: {
     info: SyncInfo;
-    publish: 'changes' | 'archive';
+    publish: Exclude<PublishKind, 'lost'>;
     workflowId: string;
     result: IncrementalSyncResult;
   }[];

@@ -27,6 +27,7 @@ import {
   DEMO_SOURCES,
   formatSummary,
   setAsideBySource,
+  type MirrorFacts,
   type DemoSource,
   type SourceCounts,
   type WorkflowLink,
@@ -34,7 +35,8 @@ import {
 
 /**
  * What the demo shows, step by step, on the running service: a setup sync, a full sync with
- * its progress, a publish on Bluestone whose webhooks flow through the gateway, and the summary.
+ * its progress, a publish on Bluestone whose webhooks flow through the gateway (one lost), a
+ * full sync that repairs what the lost webhook missed, and the summary.
  */
 
 /** How long the incremental syncs may take before the demo calls it a failure. */
@@ -78,6 +80,43 @@ function fullSyncNote(result: FullSyncResult): string {
       { read: 0, sent: 0, unchanged: 0 },
     );
   return `products ${sentAndUnchanged(total('products'))}; categories ${sentAndUnchanged(total('categories'))} (every context)`;
+}
+
+const deletedNote = (t: { deleted: number }) => (t.deleted ? `, ${formatCount(t.deleted)} deleted` : '');
+
+/** What the publish cleared and deleted, and what the full sync after it removed: from the workflows' results. */
+function mirrorFacts(
+  sims: Simulators,
+  config: Config,
+  publish: DemoPublish,
+  incremental: IncrementalOutcome | undefined,
+  repair: FullSyncResult,
+): MirrorFacts {
+  const { key, property, languages } = publish.cleared;
+  const entity = sims.occtoo.entity(config.occtoo.productsSource, key);
+  const held = new Set(
+    (entity?.properties ?? [])
+      .filter((p) => p.id === property && p.value !== null && p.value !== '')
+      .map((p) => p.language),
+  );
+  // The unpublish's own syncs: the archive's syncs delete their products too (DELETE differences).
+  const unpublishSyncs = incremental?.syncs.filter((s) => s.publish === 'unpublish');
+  return {
+    cleared: { ...publish.cleared, stillInOcctoo: languages.filter((l) => held.has(l)) },
+    unpublished: publish.unpublished,
+    unpublishDeleted: unpublishSyncs?.reduce((n, s) => n + s.result.products.deleted, 0),
+    deleteOnUnpublish: config.sync.deleteOnUnpublish,
+    archived: publish.archived.length,
+    archiveDeleted: incremental?.archive.result.deleted.length,
+    lost: {
+      syncs: publish.lost.syncs.length,
+      changed: publish.lost.changed,
+      unpublished: publish.lost.unpublished,
+    },
+    repairSent: repair.progress.contexts.reduce((n, c) => n + c.products.sent + c.categories.sent, 0),
+    contexts: repair.progress.contexts.length,
+    reconciliation: repair.progress.reconciliation,
+  };
 }
 
 async function closeTimeOf(client: Client, workflowId: string): Promise<number | undefined> {
@@ -143,8 +182,12 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
   const publish: DemoPublish = publishOnBluestone(sims, config);
   say(
     `\nPublished on Bluestone: ${publish.changed.length} products and ${publish.categoriesChanged.length} category changed ` +
-      `in ${publish.contexts.join(' and ')}, ${publish.added.length} products added, ${publish.archived.length} archived; ` +
-      `webhooks to ${webhookUrl}`,
+      `in ${publish.contexts.join(' and ')} (one product's description removed), ${publish.added.length} products added, ` +
+      `${publish.unpublished.length} unpublished, ${publish.archived.length} archived; webhooks to ${webhookUrl}`,
+  );
+  say(
+    `Then ${publish.lost.changed.length} product changed and ${publish.lost.unpublished.length} unpublished in one more publish, ` +
+      `whose webhook is lost: the next full sync repairs that.`,
   );
   let incremental: IncrementalOutcome | undefined;
   let incrementalProblem: string | undefined;
@@ -152,10 +195,8 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
   const deliveries = await step(publish.deliveries);
   const webhooksAnsweredMs = Date.now() - publish.startedAt;
   const undelivered = deliveries.filter((d) => d.outcome !== 'delivered');
-  let final: Comparison;
   if (undelivered.length > 0) {
     incrementalProblem = `${undelivered.length} webhook(s) not delivered: ${undelivered.map((d) => d.reason).join('; ')}`;
-    final = compareOcctoo(sims, config, publish.keptMedia);
   } else {
     const deadline = publish.startedAt + INCREMENTAL_TIMEOUT_MS;
     try {
@@ -166,7 +207,6 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
           closeTimeOf(client, id),
         ),
       );
-      final = compareOcctoo(sims, config, publish.keptMedia);
       const lastClosed = Math.max(...closed.map((c) => c ?? Date.now()));
       latency = {
         publishToOcctooMs: lastClosed - publish.startedAt,
@@ -176,13 +216,41 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
       say(`Incremental syncs and the archive done ${secs(latency.publishToOcctooMs)} after the publish.`);
     } catch (err) {
       incrementalProblem = err instanceof Error ? err.message : String(err);
-      final = compareOcctoo(sims, config, publish.keptMedia);
     }
   }
 
-  // 4. The summary.
+  // 4. A full sync: it reads everything again, sends what the lost webhook missed and removes
+  // what Bluestone no longer publishes (reconciliation).
+  t = Date.now();
+  const repair = await startFullSync(client, config, {});
+  const repairLink: WorkflowLink = {
+    label: 'full sync (repair)',
+    workflowId: repair.workflowId,
+    runId: repair.runId,
+  };
+  say(`\nFull sync started again, to repair what the lost webhook missed: ${repair.uiUrl}`);
+  const repairResult: FullSyncResult = await step(
+    watchFullSync(client, repair.workflowId, {
+      totals: {
+        products: contexts.reduce((n, c) => n + catalog.productsIn(c).length, 0),
+        categories: contexts.reduce((n, c) => n + catalog.categoriesIn(c).length, 0),
+      },
+      tty: process.stdout.isTTY === true,
+      write: (text) => process.stdout.write(text),
+    }),
+  );
+  say(`Full sync done in ${secs(Date.now() - t)}: ${describeCounts(sims, config)}`);
+  repairLink.note = fullSyncNote(repairResult);
+  const final: Comparison = compareOcctoo(sims, config, publish.keptMedia);
+  const mirror: MirrorFacts = mirrorFacts(sims, config, publish, incremental, repairResult);
+
+  // 5. The summary.
   const equal = final.differences.length === 0 && !incrementalProblem;
-  const lists = [fullResult.progress.setAside, ...(incremental?.syncs.map((s) => s.result.setAside) ?? [])];
+  const lists = [
+    fullResult.progress.setAside,
+    ...(incremental?.syncs.map((s) => s.result.setAside) ?? []),
+    repairResult.progress.setAside,
+  ];
   const setAside = setAsideBySource(lists);
   const counts = Object.fromEntries(
     DEMO_SOURCES.map((source) => [
@@ -197,7 +265,7 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
       workflowId: s.workflowId,
       note:
         r.status === 'applied'
-          ? `applied: products ${sentAndUnchanged(r.products)}; categories ${sentAndUnchanged(r.categories)}`
+          ? `applied: products ${sentAndUnchanged(r.products)}${deletedNote(r.products)}; categories ${sentAndUnchanged(r.categories)}${deletedNote(r.categories)}`
           : `skipped: ${r.reason ?? ''}`,
     });
   }
@@ -209,6 +277,7 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
       ? `${incremental.archive.result.deleted.length} products deleted from Occtoo, ${incremental.archive.result.mediaDeleted.length} media deleted`
       : undefined,
   });
+  links.push(repairLink);
   say(
     formatSummary({
       config,
@@ -216,7 +285,8 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
       counts,
       setAsideComplete: lists.every((l) => l.length < SET_ASIDE_LIST_CAP),
       ignoredMedia: final.ignoredMedia,
-      archivedCount: publish.archived.length,
+      removedCount: publish.archived.length + publish.unpublished.length + publish.lost.unpublished.length,
+      mirror,
       equal,
       differences: final.differences,
       latency,

@@ -4,6 +4,8 @@ import type { SetAsideEntity } from '../shared/sync-types';
 import type { Simulators } from '../sim/main';
 import type { PickedPort } from './ports';
 import { formatCount } from '../cli/format';
+import { reconciliationLines } from '../cli/full-sync';
+import { reconciliationTotals, type Reconciliation } from '../shared/reconciliation';
 
 /** What the demo prints at the end: counts per source, the verdict, and where to look. */
 
@@ -42,6 +44,60 @@ export interface WorkflowLink {
   note?: string;
 }
 
+/** What the publish cleared and deleted in Occtoo, and what the full sync after it removed. */
+export interface MirrorFacts {
+  /** A value removed in Bluestone; the languages in which Occtoo still holds it (none, when cleared). */
+  cleared: { key: string; property: string; languages: string[]; stillInOcctoo: string[] };
+  /** Unpublished in every context, webhook delivered. */
+  unpublished: string[];
+  /** Products the unpublish's incremental syncs deleted (their results); absent when they did not all finish. */
+  unpublishDeleted?: number;
+  deleteOnUnpublish: boolean;
+  archived: number;
+  /** Products the archive workflow deleted (its result). */
+  archiveDeleted?: number;
+  /** The publish whose webhook was lost. */
+  lost: { syncs: number; changed: string[]; unpublished: string[] };
+  /** Entities the full sync after the publish sent (what the lost webhook missed), over its contexts. */
+  repairSent: number;
+  contexts: number;
+  /** What that full sync removed because Bluestone no longer publishes it. */
+  reconciliation?: Reconciliation;
+}
+
+/** The mirror in a few lines: each removal in Bluestone, and what became of it in Occtoo. */
+export function mirrorLines(m: MirrorFacts): string[] {
+  const list = (ids: string[]) => ids.join(', ');
+  const { cleared } = m;
+  const unpublish =
+    m.unpublishDeleted === undefined
+      ? 'the incremental syncs did not all finish'
+      : m.unpublishDeleted > 0
+        ? `its incremental syncs deleted ${formatCount(m.unpublishDeleted)} from Occtoo`
+        : `its incremental syncs kept it in Occtoo (DELETE_ON_UNPUBLISH=${m.deleteOnUnpublish}): the full sync removes it`;
+  const lines = [
+    'What the publish cleared and deleted in Occtoo:',
+    `  cleared       ${cleared.property} of product ${cleared.key}, removed in Bluestone (${cleared.languages.join(', ')}): ` +
+      (cleared.stillInOcctoo.length
+        ? `Occtoo still holds it in ${cleared.stillInOcctoo.join(', ')}`
+        : 'cleared in Occtoo'),
+    `  unpublished   ${list(m.unpublished)} (webhook delivered): ${unpublish}`,
+    `  archived      ${m.archived} products: ${
+      m.archiveDeleted === undefined
+        ? 'the archive did not finish'
+        : `the archive deleted ${m.archiveDeleted} from Occtoo`
+    }`,
+    `  lost webhook  ${m.lost.syncs} syncs (${list(m.lost.changed)} changed, ${list(m.lost.unpublished)} unpublished): no incremental sync ran`,
+    `  full sync     ${formatCount(m.repairSent)} sent over ${m.contexts} contexts (what the lost webhook missed)${m.reconciliation ? `; reconciliation ${m.reconciliation.state}` : ''}`,
+  ];
+  if (!m.reconciliation) return lines;
+  const { deleted, cleared: clearedCount } = reconciliationTotals(m.reconciliation);
+  if (deleted + clearedCount === 0)
+    lines.push('    nothing left to remove: Occtoo held nothing Bluestone no longer publishes');
+  else lines.push(...reconciliationLines(m.reconciliation).map((l) => `    ${l}`));
+  return lines;
+}
+
 export interface SummaryInput {
   config: Config;
   sims: Simulators;
@@ -49,7 +105,9 @@ export interface SummaryInput {
   /** False when a workflow's set-aside list was capped: the column then shows at least these. */
   setAsideComplete: boolean;
   ignoredMedia: number;
-  archivedCount: number;
+  /** Products archived or unpublished: with MEDIA_DELETE off their media stay. */
+  removedCount: number;
+  mirror?: MirrorFacts;
   equal: boolean;
   differences: string[];
   latency?: { publishToOcctooMs: number; webhooksAnsweredMs: number; syncs: number };
@@ -101,10 +159,11 @@ export function formatSummary(s: SummaryInput): string {
   ];
   if (s.ignoredMedia > 0) {
     lines.push(
-      `  (media: ${formatCount(s.ignoredMedia)} more in Occtoo belong to the ${s.archivedCount} archived products and stay there with`,
+      `  (media: ${formatCount(s.ignoredMedia)} more in Occtoo belong to the ${s.removedCount} archived or unpublished products and stay there with`,
       '   MEDIA_DELETE=off, as in the original provider; they are left out of the comparison)',
     );
   }
+  if (s.mirror) lines.push('', ...mirrorLines(s.mirror));
   lines.push('', equalsLine(s.equal));
   if (!s.equal) lines.push(...s.differences.map((d) => `  ${d}`));
   if (s.latency) {

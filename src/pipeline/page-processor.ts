@@ -29,8 +29,11 @@ import { pushEntities } from '../occtoo/push';
 import { filterProducts, withSyncedAttributes } from '../mapping/filters';
 import type { SentEntity, SyncRecord } from '../state/record';
 import type { Candidate } from './record-diff';
+import { deleteEntities } from './delete-entities';
+import { stillServedKeys } from './reconcile';
 import {
   alsoClearOf,
+  lastSentOf,
   letLookUpsStart,
   lookUpEarly,
   pageRun,
@@ -59,6 +62,11 @@ export interface PageDeps {
 interface PageLookups {
   entities?: EarlyLookup;
   media?: EarlyLookup;
+  /**
+   * PRODUCT_KEY=number, default pass: every key recorded for the page's products, so that a
+   * product whose number changed has its entity under the old number deleted.
+   */
+  ownKeys?: Promise<SentEntity[]>;
 }
 
 /** One product or category as mapped for a pass, with what the record compares. */
@@ -147,8 +155,17 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
           )
         : undefined,
     };
-    if (lookups.entities || lookups.media) await letLookUpsStart();
-    return lookups;
+    const ownKeys =
+      source === 'products' && record && settings.productKey === 'number' && pass.isDefault && owners.length
+        ? record.sentOfIds(
+            targetOf(source),
+            owners.map((o) => o.id),
+          )
+        : undefined;
+    // Awaited after the push; a page that fails before it must not leave an unhandled rejection.
+    ownKeys?.catch(() => undefined);
+    if (lookups.entities || lookups.media || ownKeys) await letLookUpsStart();
+    return { ...lookups, ownKeys };
   }
 
   async function occtooFilesFor(
@@ -236,7 +253,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
         if (key !== undefined) seen.keys.push(key);
         else seen.bluestoneIds.push(id);
       } else if (key !== undefined) {
-        candidates.push({ key, bluestoneId: id, kind, entity: result.entity, lastUpdate });
+        candidates.push({ key, bluestoneId: id, kind, entity: result.entity, lastUpdate, mediaKeys });
         idByKey.set(key, id);
       }
       for (const m of result.media) {
@@ -245,6 +262,11 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       }
       for (const warning of result.warnings) logger.warn(warning, { context: pass.context, source });
     }
+    const target = targetOf(source);
+    const sending =
+      source === 'products'
+        ? await guardProductKeys(pass, candidates, mapped, lookups, outcome, seen, signal)
+        : candidates;
     const options = {
       concurrency: tuning.importConcurrency,
       batchSize: config.occtoo.batchSize,
@@ -252,7 +274,6 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       signal,
       dryRun: run.dryRun,
     };
-    const target = targetOf(source);
     const settings = {
       language: pass.language,
       readAt: run.readAt,
@@ -265,7 +286,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       pushAgainstRecord(
         occtoo,
         record,
-        candidates,
+        sending,
         { ...settings, source: target, alsoClear: alsoClearOf(run.superseded, target, pass.language) },
         options,
         lookups.entities,
@@ -316,7 +337,135 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     for (const s of pushedMedia.setAside) {
       outcome.setAside.push({ source: 'media', context: pass.context, id: s.key, reason: s.reason });
     }
+    if (lookups.ownKeys && !run.dryRun)
+      await deleteOldNumbers(pass, sending, pushes[0], lookups.ownKeys, outcome, signal);
     return superseded;
+  }
+
+  /**
+   * Two Bluestone products must not share one Occtoo key (PRODUCT_KEY=number): Occtoo would merge
+   * them into one entity. The first product keeps the key; a later one is set aside, naming both:
+   * later on the same page, or when the record holds the key for another product that Bluestone
+   * still serves with that number (read by id). When the other product no longer has the number
+   * (changed, or gone), this one takes the key over. Returns the candidates to send.
+   */
+  async function guardProductKeys(
+    pass: ContextPlan,
+    candidates: Candidate[],
+    mapped: Mapped[],
+    lookups: PageLookups,
+    outcome: PageOutcome,
+    seen: { keys: string[]; bluestoneIds: string[] },
+    signal?: AbortSignal,
+  ): Promise<Candidate[]> {
+    const what = settings.productKey === 'number' ? 'number' : 'key';
+    const conflicts: { candidate: Candidate; reason: string }[] = [];
+    const first = new Map<string, string>();
+    const unique: Candidate[] = [];
+    for (const c of candidates) {
+      const holder = first.get(c.key);
+      if (holder === undefined || holder === c.bluestoneId) {
+        first.set(c.key, c.bluestoneId);
+        unique.push(c);
+      } else {
+        conflicts.push({
+          candidate: c,
+          reason: `products ${holder} and ${c.bluestoneId} have the same ${what} "${c.key}" (the Occtoo key): ${c.bluestoneId} is set aside, ${holder} is sent; give one of them another ${what} in Bluestone`,
+        });
+      }
+    }
+    let sending = unique;
+    if (record && settings.productKey === 'number' && unique.length) {
+      const recorded = await lastSentOf(
+        record,
+        { source: config.occtoo.productsSource, language: pass.language },
+        unique.map((c) => c.key),
+        lookups.entities,
+      );
+      const onPage = new Set(mapped.map((m) => m.id));
+      // Held by another product that is not on this page (there, it has another key now): still its?
+      const held = unique.flatMap((c) => {
+        const other = recorded.get(c.key)?.bluestoneId;
+        return other !== undefined && other !== c.bluestoneId && !onPage.has(other)
+          ? [{ candidate: c, other }]
+          : [];
+      });
+      const served = await stillServedKeys(
+        { bluestone, config },
+        'products',
+        pass.context,
+        held.map((h) => ({ key: h.candidate.key, bluestoneId: h.other })),
+        signal,
+      );
+      const refused = new Set<Candidate>();
+      for (const { candidate, other } of held) {
+        if (!served.has(candidate.key)) continue;
+        refused.add(candidate);
+        conflicts.push({
+          candidate,
+          reason: `products ${other} and ${candidate.bluestoneId} have the same number "${candidate.key}" (the Occtoo key): ${candidate.bluestoneId} is set aside, ${other} keeps the entity it was sent as; give one of them another number in Bluestone`,
+        });
+      }
+      sending = unique.filter((c) => !refused.has(c));
+    }
+    for (const { candidate, reason } of conflicts) {
+      outcome.setAside.push({ source: 'products', context: pass.context, id: candidate.bluestoneId, reason });
+      // Still served: what Occtoo holds of it (under an earlier number) stays through reconciliation.
+      seen.bluestoneIds.push(candidate.bluestoneId);
+    }
+    if (conflicts.length > 0) {
+      logger.warn('Two Bluestone products map to one Occtoo key: the later one is set aside', {
+        context: pass.context,
+        conflicts: conflicts.map((c) => c.reason),
+      });
+    }
+    return sending;
+  }
+
+  /**
+   * PRODUCT_KEY=number, default pass: a product sent under its new number has the entity under
+   * its old number deleted (and forgotten), once Occtoo holds the new one. Not an old key that
+   * another product on this page now sends, nor one whose default row another product holds.
+   */
+  async function deleteOldNumbers(
+    pass: ContextPlan,
+    sent: Candidate[],
+    pushedEntities: { pushed: { setAside: { key: string }[] } },
+    ownKeys: Promise<SentEntity[]>,
+    outcome: PageOutcome,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const refused = new Set(pushedEntities.pushed.setAside.map((s) => s.key));
+    const keyOf = new Map(sent.filter((c) => !refused.has(c.key)).map((c) => [c.bluestoneId, c.key]));
+    const pageKeys = new Set(sent.map((c) => c.key));
+    const old = (await ownKeys).filter(
+      (r) =>
+        r.language === pass.language &&
+        keyOf.has(r.bluestoneId) &&
+        r.key !== keyOf.get(r.bluestoneId) &&
+        !pageKeys.has(r.key),
+    );
+    if (old.length === 0) return;
+    const removed = await deleteEntities(
+      { occtoo, record, batchSize: config.occtoo.batchSize, importConcurrency: tuning.importConcurrency },
+      config.occtoo.productsSource,
+      old.map((r) => r.key),
+      signal,
+    );
+    outcome.deleted += removed.deleted.length;
+    const idOf = new Map(old.map((r) => [r.key, r.bluestoneId]));
+    for (const r of removed.refused) {
+      outcome.setAside.push({
+        source: 'products',
+        context: pass.context,
+        id: idOf.get(r.key) ?? r.key,
+        reason: `its number changed, but Occtoo refused to delete the entity under the old number "${r.key}": ${r.reason}`,
+      });
+    }
+    logger.info('Product numbers changed: the entities under the old numbers were deleted', {
+      context: pass.context,
+      deleted: removed.deleted.map((key) => `${idOf.get(key)}: ${key} → ${keyOf.get(idOf.get(key)!)}`),
+    });
   }
 
   /** The Bluestone ids of a page's entities whose record write a newer version refused. */

@@ -24,6 +24,8 @@ export interface Candidate {
   entity?: OcctooEntity;
   /** Bluestone's `lastUpdate` of the version read (products). */
   lastUpdate?: number;
+  /** The Occtoo keys of the media it shows (products, categories), recorded for archives. */
+  mediaKeys?: string[];
 }
 
 export interface DiffSettings {
@@ -122,7 +124,8 @@ export function diffPage(
       diff.unchanged.push(c.key);
       continue;
     }
-    if (last && isOlder(c, last, settings.readAt)) {
+    // Another product's version (it held the key before this one took it over) is no older or newer.
+    if (last && last.bluestoneId === c.bluestoneId && isOlder(c, last, settings.readAt)) {
       diff.older.push(c.key);
       continue;
     }
@@ -142,6 +145,7 @@ export function diffPage(
       readAt: settings.readAt,
       runId: settings.runId,
       fullSyncRunId: settings.fullSyncRunId,
+      ...(c.mediaKeys ? { mediaKeys: c.mediaKeys } : {}),
     });
   }
   return diff;

@@ -91,9 +91,10 @@ export function letLookUpsStart(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-async function lastSentOf(
+/** What the record holds for these keys: the early look-up's answer, plus any keys it did not cover. */
+export async function lastSentOf(
   record: SyncRecord,
-  settings: DiffSettings,
+  settings: Pick<DiffSettings, 'source' | 'language'>,
   keys: string[],
   early: EarlyLookup | undefined,
 ): Promise<Map<string, SentEntity>> {

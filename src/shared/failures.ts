@@ -22,6 +22,8 @@ export const FailureType = {
   TooManySetAside: 'TooManySetAside',
   /** A full sync would delete more than PRUNE_MAX_PERCENT of a source: it removed nothing (--allow-mass-delete lifts it). */
   MassDeleteRefused: 'MassDeleteRefused',
+  /** A resync named something that is not a product id, or a context that is not configured. */
+  InvalidResyncRequest: 'InvalidResyncRequest',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -38,4 +40,5 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.InvalidSyncNotice,
   FailureType.TooManySetAside,
   FailureType.MassDeleteRefused,
+  FailureType.InvalidResyncRequest,
 ];

@@ -1,5 +1,11 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CoordinatorState, FullSyncProgress, IncrementalSyncResult, SyncDoneNotice } from './sync-types';
+import type {
+  ArchiveNotice,
+  CoordinatorState,
+  FullSyncProgress,
+  IncrementalSyncResult,
+  SyncDoneNotice,
+} from './sync-types';
 
 /**
  * Signals and queries, defined once and imported by both sides (workflows, gateway, CLI, tests).
@@ -8,6 +14,9 @@ import type { CoordinatorState, FullSyncProgress, IncrementalSyncResult, SyncDon
 
 /** A sync reached Bluestone's Public API: the coordinator queues it for ordered application. */
 export const syncDoneSignal = defineSignal<[SyncDoneNotice]>('syncDone');
+
+/** Products were archived: the coordinator applies the notice in time order with the syncs. */
+export const archiveNoticeSignal = defineSignal<[ArchiveNotice]>('archiveNotice');
 
 export const coordinatorStateQuery = defineQuery<CoordinatorState>('state');
 

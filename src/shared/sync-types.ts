@@ -333,6 +333,51 @@ export interface ArchiveProductsInput {
   /** The new state that made them archived, e.g. `ARCHIVED`. */
   state: string;
   context?: string;
+  /**
+   * When Bluestone sent the notice (the webhook envelope's `timestamp`, epoch ms): a product
+   * Bluestone serves with a later `lastUpdate` was published again after it, and stays. Absent in
+   * archives started before the coordinator applied them: then every product is deleted.
+   */
+  noticeTime?: number;
+}
+
+/**
+ * An archive notice as the gateway hands it to the coordinator (archiveNoticeSignal), which
+ * applies it in time order with the syncs as a child `archiveProducts` run.
+ */
+export interface ArchiveNotice {
+  /** The archive run's id, derived from the delivery (archiveWorkflowId): a redelivery is a duplicate. */
+  workflowId: string;
+  productIds: string[];
+  state: string;
+  context?: string;
+  /** The webhook envelope's `timestamp` (epoch ms): its place among the syncs, and the late-notice rule. */
+  timestamp: number;
+}
+
+/** Why a signalled archive notice cannot be applied (one sent by hand may hold anything), or undefined. */
+export function archiveNoticeProblem(notice: unknown): string | undefined {
+  const n = (typeof notice === 'object' && notice !== null ? notice : {}) as Partial<
+    Record<keyof ArchiveNotice, unknown>
+  >;
+  if (typeof n.workflowId !== 'string' || n.workflowId === '')
+    return `${shownValue(n.workflowId)} is not an archive run id; the archive notice was not applied`;
+  if (typeof n.state !== 'string' || n.state === '')
+    return `${shownValue(n.state)} is not a product state; archive notice ${n.workflowId} was not applied`;
+  if (typeof n.timestamp !== 'number' || !Number.isFinite(n.timestamp))
+    return `the notice time must be epoch milliseconds; archive notice ${n.workflowId} was not applied`;
+  if (
+    n.context !== undefined &&
+    (typeof n.context !== 'string' || !BLUESTONE_CONTEXT_RULE.pattern.test(n.context))
+  )
+    return `${shownValue(n.context)} is not a Bluestone context (${BLUESTONE_CONTEXT_RULE.description}); archive notice ${n.workflowId} was not applied`;
+  const ids = n.productIds;
+  if (!Array.isArray(ids) || ids.length === 0)
+    return `an archive notice names the products, a non-empty list; archive notice ${n.workflowId} was not applied`;
+  const wrong = ids.find((id) => typeof id !== 'string' || !BLUESTONE_ID_RULE.pattern.test(id));
+  if (wrong !== undefined)
+    return `${shownValue(wrong)} is not a Bluestone product id (${BLUESTONE_ID_RULE.description}); archive notice ${n.workflowId} was not applied`;
+  return undefined;
 }
 
 export interface ArchiveProductsResult {
@@ -342,6 +387,74 @@ export interface ArchiveProductsResult {
   mediaDeleted: string[];
   /** Products that could not be deleted, and why. */
   notDeleted: { productId: string; reason: string }[];
+  /**
+   * Products not deleted because Bluestone published them again after the notice (a `lastUpdate`
+   * later than its time), and why; absent in older results.
+   */
+  kept?: { productId: string; reason: string }[];
+  /** MEDIA_DELETE: media keys of the deleted products that another entity still shows, so kept. */
+  mediaKept?: string[];
+}
+
+// ---- Resync: chosen products read again and sent (issue #13)
+
+/** At most this many products per resync: the result lists them, and workflows carry no payloads. */
+export const RESYNC_MAX_PRODUCTS = 1000;
+
+export interface ResyncInput {
+  /** Bluestone product ids (BLUESTONE_ID_RULE), at most RESYNC_MAX_PRODUCTS. */
+  productIds: string[];
+  /** Some of the configured Bluestone contexts; default: all of them. */
+  contexts?: string[];
+}
+
+/** What a resync did in one context. */
+export interface ResyncPass {
+  context: string;
+  language: string;
+  /** Bluestone ids sent (every one served, re-sent even when unchanged), set-aside ones excepted. */
+  sent: string[];
+  /** Kept out by a sync filter (SYNC_PRODUCT_TYPES, SYNC_LABELS_EXCLUDE; the latter deleted). */
+  filtered: string[];
+  /** Not served in this context, and deleted from Occtoo (default context). */
+  deleted: string[];
+  /** Not served in this additional context, and this language's values cleared. */
+  cleared: string[];
+  /** Not served, and nothing of it recorded in this language: nothing to remove. */
+  notServed: string[];
+}
+
+export interface ResyncResult {
+  status: 'completed';
+  productIds: string[];
+  passes: ResyncPass[];
+  /** Products (or their media) not sent, deleted or cleared, and why (capped: SET_ASIDE_LIST_CAP). */
+  setAside: SetAsideEntity[];
+  /** How many were set aside (exact). */
+  setAsideCount?: number;
+}
+
+/** Why a resync request is wrong, or undefined when its ids and contexts look right. */
+export function resyncInputProblem(input: unknown): string | undefined {
+  const { productIds, contexts } = (typeof input === 'object' && input !== null ? input : {}) as {
+    productIds?: unknown;
+    contexts?: unknown;
+  };
+  if (!Array.isArray(productIds) || productIds.length === 0)
+    return 'productIds must be a list of one or more Bluestone product ids';
+  if (productIds.length > RESYNC_MAX_PRODUCTS)
+    return `productIds lists ${productIds.length} products; a resync takes at most ${RESYNC_MAX_PRODUCTS} (run a full sync for more)`;
+  const wrong = productIds.filter((id) => typeof id !== 'string' || !BLUESTONE_ID_RULE.pattern.test(id));
+  if (wrong.length > 0)
+    return `${wrong.slice(0, 3).map(shownValue).join(', ')}${wrong.length > 3 ? ` and ${wrong.length - 3} more` : ''} ${wrong.length === 1 ? 'is not a Bluestone product id' : 'are not Bluestone product ids'} (${BLUESTONE_ID_RULE.description})`;
+  if (contexts !== undefined) {
+    if (!Array.isArray(contexts) || contexts.length === 0)
+      return 'contexts, when given, must be a list of one or more configured Bluestone contexts';
+    const bad = contexts.filter((c) => typeof c !== 'string' || !BLUESTONE_CONTEXT_RULE.pattern.test(c));
+    if (bad.length > 0)
+      return `${bad.slice(0, 3).map(shownValue).join(', ')} ${bad.length === 1 ? 'is not a Bluestone context' : 'are not Bluestone contexts'} (${BLUESTONE_CONTEXT_RULE.description})`;
+  }
+  return undefined;
 }
 
 export function syncCoordinatorWorkflowId(taskQueue: string): string {
@@ -363,16 +476,23 @@ export interface CoordinatorState {
   pending: { syncId: string; context: string; createdAt?: number }[];
   /** Notices received but not looked up yet (they join `pending` then); absent in older state. */
   toLookUp?: number;
+  /** Archive notices waiting for their turn, oldest first (query only). */
+  pendingArchives?: { workflowId: string; products: number; state: string; timestamp: number }[];
+  /** Archive notices applied; absent until the first one. */
+  archived?: number;
   applying?: string;
   applied: number;
   skipped: number;
   failed: number;
   duplicates: number;
   recent: {
+    /** The sync id; for an archive notice, its archive run's id. */
     syncId: string;
     context: string;
     outcome: 'applied' | 'skipped' | 'failed' | 'duplicate';
     detail?: string;
+    /** Set for an archive notice. */
+    kind?: 'archive';
   }[];
 }
 
@@ -385,6 +505,8 @@ export interface SyncCoordinatorInput {
   waiting?: SyncLookup[];
   /** Sync ids recently applied or skipped (capped): a redelivery of one is a duplicate. */
   completed?: string[];
+  /** Archive notices waiting, oldest first (by their timestamp); absent when none. */
+  archives?: ArchiveNotice[];
   /** Older runs' list of every sync id seen (failed ones too); no longer read. */
   seen?: string[];
   /** Continue as new after this many history events (default 2,000). */

@@ -25,6 +25,11 @@ export interface PublishRequest {
   add?: number | NewProductSpec[];
   /** Product ids to archive: they leave PAPI and a PRODUCT_WATCH_STATE event is sent. */
   archive?: string[];
+  /**
+   * Product ids to unpublish from the publish's contexts (e.g. taken out of its catalog): they
+   * leave PAPI there with a DELETE difference, and no event but the sync's.
+   */
+  unpublish?: string[];
   categories?: {
     /** Ids (a generated edit) or explicit edits, removals of values included. */
     change?: (string | CategoryEdit)[];
@@ -44,6 +49,7 @@ export interface PublishOutcome {
   added: string[];
   changed: string[];
   archived: string[];
+  unpublished: string[];
   categories: { added: string[]; changed: string[]; deleted: string[] };
   envelopes: WebhookEnvelope[];
 }
@@ -114,6 +120,7 @@ export class SyncLedger {
       added: [],
       changed: [],
       archived: [],
+      unpublished: [],
       categories: { added: [], changed: [], deleted: [] },
       envelopes: [],
     };
@@ -149,6 +156,14 @@ export class SyncLedger {
       }
       if (!found) throw new Error(`publish: product "${id}" to archive is in none of ${contexts.join(', ')}`);
       outcome.archived.push(id);
+    }
+
+    for (const id of req.unpublish ?? []) {
+      const found = contexts.filter((c) => this.catalog.removeProduct(id, c));
+      if (!found.length)
+        throw new Error(`publish: product "${id}" to unpublish is in none of ${contexts.join(', ')}`);
+      found.forEach((c) => mark(c, 'products', id, 'DELETE'));
+      outcome.unpublished.push(id);
     }
 
     const cats = req.categories ?? {};

@@ -208,6 +208,7 @@ const publishSchema = z.object({
     ])
     .optional(),
   archive: z.array(z.string()).optional(),
+  unpublish: z.array(z.string()).optional(),
   categories: z
     .object({
       change: z.array(z.union([z.string(), categoryEdit])).optional(),

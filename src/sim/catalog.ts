@@ -117,6 +117,8 @@ export interface ProductEdit {
   detachVariant?: boolean;
   /** Only these contexts get the edit (e.g. a value emptied in Swedish only); default: all published. */
   contexts?: string[];
+  /** A new product number (the same in every context, as in Bluestone); `''` removes it. */
+  number?: string;
 }
 
 /** Custom edits of a category; `name` left out gets a generated one. */
@@ -459,6 +461,8 @@ export class Catalog {
     p.name = edit.name ?? `${p.name ?? p.id} (rev ${this.revision})`;
     if (edit.description === null || edit.description === '') delete p.description;
     else if (edit.description !== undefined) p.description = edit.description;
+    if (edit.number === '') delete p.number;
+    else if (edit.number !== undefined) p.number = edit.number;
     if (edit.labels !== undefined) p.labels = [...edit.labels];
     if (edit.categories !== undefined) p.categories = [...edit.categories];
     if (edit.relations !== undefined) p.relations = structuredClone(edit.relations);

@@ -25,10 +25,11 @@ interface SentEntityRow {
   run_id: string;
   full_sync_run_id: string | null;
   recorded_at: string;
+  media_keys: string[] | null;
 }
 
 const SENT_COLUMNS = `source, key, language, kind, bluestone_id, properties, hash, last_update, read_at,
-  run_id, full_sync_run_id, (extract(epoch FROM recorded_at) * 1000)::bigint AS recorded_at`;
+  run_id, full_sync_run_id, (extract(epoch FROM recorded_at) * 1000)::bigint AS recorded_at, media_keys`;
 
 /**
  * The record in PostgreSQL (tables in src/state/migrations), scoped to one deployment (its task
@@ -68,6 +69,7 @@ export class PostgresRecord implements SyncRecord {
         read_at: e.readAt,
         run_id: e.runId,
         full_sync_run_id: e.fullSyncRunId ?? null,
+        media_keys: e.mediaKeys ?? null,
       }));
     if (rows.length === 0) return [];
     // Only the refused rows come back (usually none): a page's accepted rows are not parsed again.
@@ -75,22 +77,23 @@ export class PostgresRecord implements SyncRecord {
       `WITH sent AS (
          SELECT * FROM jsonb_to_recordset($2::jsonb) AS e(source text, key text, language text, kind text,
            bluestone_id text, properties text[], hash text, last_update bigint, read_at bigint,
-           run_id text, full_sync_run_id text)
+           run_id text, full_sync_run_id text, media_keys text[])
        ), written AS (
          INSERT INTO sent_entities (deployment, source, key, language, kind, bluestone_id, properties,
-           hash, last_update, read_at, run_id, full_sync_run_id)
+           hash, last_update, read_at, run_id, full_sync_run_id, media_keys)
          SELECT $1, e.source, e.key, e.language, e.kind, e.bluestone_id, e.properties, e.hash,
-           e.last_update, e.read_at, e.run_id, e.full_sync_run_id
+           e.last_update, e.read_at, e.run_id, e.full_sync_run_id, e.media_keys
          FROM sent e
          ON CONFLICT (deployment, source, key, language) DO UPDATE SET
            kind = EXCLUDED.kind, bluestone_id = EXCLUDED.bluestone_id, properties = EXCLUDED.properties,
            hash = EXCLUDED.hash, last_update = EXCLUDED.last_update, read_at = EXCLUDED.read_at,
-           run_id = EXCLUDED.run_id,
+           run_id = EXCLUDED.run_id, media_keys = EXCLUDED.media_keys,
            -- An incremental send does not forget the last full sync that saw the entity.
            full_sync_run_id = COALESCE(EXCLUDED.full_sync_run_id, sent_entities.full_sync_run_id),
            recorded_at = now()
-         -- Never roll back: an older version does not replace a newer one.
-         WHERE CASE
+         -- Never roll back: an older version does not replace a newer one. Another product
+         -- taking the key over (PRODUCT_KEY=number) is not a version of the same one.
+         WHERE sent_entities.bluestone_id <> EXCLUDED.bluestone_id OR CASE
            WHEN EXCLUDED.last_update IS NOT NULL AND sent_entities.last_update IS NOT NULL
              THEN EXCLUDED.last_update >= sent_entities.last_update
            ELSE EXCLUDED.read_at >= sent_entities.read_at
@@ -287,6 +290,28 @@ export class PostgresRecord implements SyncRecord {
     );
   }
 
+  async sentOfIds(source: string, bluestoneIds: string[]): Promise<SentEntity[]> {
+    if (bluestoneIds.length === 0) return [];
+    const { rows } = await this.pool.query<SentEntityRow>(
+      `SELECT ${SENT_COLUMNS} FROM sent_entities
+       WHERE deployment = $1 AND source = $2 AND bluestone_id = ANY($3::text[])
+       ORDER BY key, language`,
+      [this.deployment, source, bluestoneIds],
+    );
+    return rows.map(sentEntityOf);
+  }
+
+  async mediaShownByOthers(mediaKeys: string[], exceptIds: string[]): Promise<Set<string>> {
+    if (mediaKeys.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ key: string }>(
+      `SELECT DISTINCT k AS key FROM sent_entities e, unnest(e.media_keys) k
+       WHERE e.deployment = $1 AND e.media_keys && $2::text[] AND k = ANY($2::text[])
+         AND NOT (e.bluestone_id = ANY($3::text[]))`,
+      [this.deployment, mediaKeys, exceptIds],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
   async entitiesOf(bluestoneId: string): Promise<SentEntity[]> {
     const { rows } = await this.pool.query<SentEntityRow>(
       `SELECT ${SENT_COLUMNS} FROM sent_entities WHERE deployment = $1 AND bluestone_id = $2
@@ -414,6 +439,7 @@ function sentEntityOf(row: SentEntityRow): SentEntity {
     runId: row.run_id,
     ...(row.full_sync_run_id === null ? {} : { fullSyncRunId: row.full_sync_run_id }),
     recordedAt: Number(row.recorded_at),
+    ...(row.media_keys === null ? {} : { mediaKeys: row.media_keys }),
   };
 }
 

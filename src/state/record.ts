@@ -52,6 +52,12 @@ export interface SentEntity {
   fullSyncRunId?: string;
   /** When it was recorded (epoch ms); set by the record. */
   recordedAt?: number;
+  /**
+   * The Occtoo keys of the media this entity shows (products and categories, default pass):
+   * archiving deletes a media entity only when no other entity shows it. Absent when unknown
+   * (recorded before migration 0003).
+   */
+  mediaKeys?: string[];
 }
 
 /** A media file this service uploaded to Occtoo's media service (HANDLE_MEDIA=occtoo). */
@@ -184,4 +190,15 @@ export interface SyncRecord {
   dryRunSends(runId: string, sampleSize: number): Promise<DryRunSends[]>;
   /** Empties a dry run's scratch rows (and any a dry run that failed left for over a day). */
   forgetDryRun(runId: string): Promise<void>;
+
+  // Unpublish and key changes (issue #13, part U): which keys were sent for these Bluestone ids.
+  /** Every recorded row of these Bluestone ids in one source, every language: one round trip. */
+  sentOfIds(source: string, bluestoneIds: string[]): Promise<SentEntity[]>;
+
+  // Archive notices (issue #13, part A): media another entity still shows survive an archive.
+  /**
+   * Of these media keys, those a recorded entity of another Bluestone id than `exceptIds` shows
+   * (its `mediaKeys`), in any source: one round trip.
+   */
+  mediaShownByOthers(mediaKeys: string[], exceptIds: string[]): Promise<Set<string>>;
 }

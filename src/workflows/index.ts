@@ -7,3 +7,4 @@ export { syncCoordinator } from './sync-coordinator';
 export { archiveProducts } from './archive-products';
 export { refreshSyncs } from './refresh-syncs';
 export { setupSync } from './setup-sync';
+export { resyncProducts } from './resync-products';

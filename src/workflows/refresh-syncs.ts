@@ -9,7 +9,8 @@ const DEFAULT_LOOKBACK_DAYS = 5;
 const SKIP_REASONS: Record<string, string> = {
   running: 'being applied now',
   applied: 'already applied',
-  'covered-by-full-sync': 'older than the last complete full sync, which read its data',
+  'covered-by-full-sync':
+    'older than the last complete full sync, which read its data and removed what Bluestone no longer publishes',
 };
 
 /**

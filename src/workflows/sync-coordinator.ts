@@ -17,17 +17,20 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { BluestoneContext, SyncEnvironment, SyncId, SyncKind } from '../shared/search-attributes';
 import {
+  archiveNoticeProblem,
   incrementalSyncWorkflowId,
   noticeProblem,
   shownValue,
+  type ArchiveNotice,
   type CoordinatorState,
   type SyncCoordinatorInput,
   type SyncDoneNotice,
   type SyncLookup,
   type SyncLookupFailure,
 } from '../shared/sync-types';
-import { coordinatorStateQuery, syncDoneSignal } from '../shared/messages';
+import { archiveNoticeSignal, coordinatorStateQuery, syncDoneSignal } from '../shared/messages';
 import { coordinatorLookupOptions } from './activity-options';
+import { archiveProducts } from './archive-products';
 import { incrementalSync } from './incremental-sync';
 
 /**
@@ -54,6 +57,8 @@ interface Queue {
   waiting: SyncLookup[];
   /** Recently applied or skipped sync ids, oldest first, capped. */
   completed: string[];
+  /** Archive notices waiting, oldest first (their timestamp); they need no lookup. */
+  archives: ArchiveNotice[];
 }
 
 /**
@@ -84,6 +89,7 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
     incoming: [...(input.incoming ?? [])],
     waiting: [...(input.waiting ?? [])],
     completed: [...(input.completed ?? [])],
+    archives: [...(input.archives ?? [])],
   };
   // Child ids share the coordinator's prefix (the deployment's task queue), taken from its own id
   // rather than from the task queue it runs on, so that replays see the same ids.
@@ -98,6 +104,7 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
   setHandler(coordinatorStateQuery, () => ({
     ...state,
     pending: q.waiting.map(summary),
+    ...(q.archives.length ? { pendingArchives: q.archives.map(archiveSummary) } : {}),
     // Notices being looked up count too: a coordinator in a lookup is not idle.
     toLookUp: q.incoming.length + lookingUp,
   }));
@@ -107,6 +114,37 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
     state.recent = [outcome, ...state.recent].slice(0, RECENT_CAP);
     report(state, q);
   };
+
+  // After `remember`: signals that came with the start are handled as the handler is set.
+  setHandler(archiveNoticeSignal, (notice) => {
+    const invalid = archiveNoticeProblem(notice);
+    const id = invalid
+      ? shownValue((notice as Partial<ArchiveNotice> | undefined)?.workflowId)
+      : notice.workflowId;
+    if (invalid || q.archives.some((a) => a.workflowId === id) || state.applying === id) {
+      if (invalid) state.failed++;
+      else state.duplicates++;
+      remember({
+        syncId: id,
+        context: invalid ? shownValue(notice?.context) : (notice.context ?? '-'),
+        outcome: invalid ? 'failed' : 'duplicate',
+        detail: invalid ?? 'archive notice already waiting',
+        kind: 'archive',
+      });
+      return;
+    }
+    // Only what the archive run needs: ids, state, context and time.
+    const { workflowId, productIds, state: productState, context, timestamp } = notice;
+    q.archives.push({
+      workflowId,
+      productIds,
+      state: productState,
+      timestamp,
+      ...(context ? { context } : {}),
+    });
+    // Stable: notices of one time keep their arrival order.
+    q.archives.sort((a, b) => a.timestamp - b.timestamp);
+  });
 
   /** Applies one looked-up sync as its child run; the outcome is counted and remembered. */
   const apply = async (next: SyncLookup): Promise<Outcome['outcome']> => {
@@ -154,6 +192,66 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
     return outcome.outcome;
   };
 
+  /**
+   * Applies one archive notice as its child `archiveProducts` run, under the id the gateway derived
+   * from the delivery: a completed archive is not applied again, a failed one may be.
+   */
+  const applyArchive = async (notice: ArchiveNotice): Promise<void> => {
+    const { workflowId, productIds, context } = notice;
+    state.applying = workflowId;
+    report(state, q);
+    const base = { syncId: workflowId, context: context ?? '-', kind: 'archive' as const };
+    let outcome: Outcome;
+    try {
+      const result = await executeChild(archiveProducts, {
+        workflowId,
+        args: [
+          {
+            productIds,
+            state: notice.state,
+            ...(context ? { context } : {}),
+            noticeTime: notice.timestamp,
+          },
+        ],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: SyncKind, value: 'archive' },
+          ...(environment ? [{ key: SyncEnvironment, value: environment }] : []),
+        ],
+        staticSummary: `Archive ${productIds.length} product(s): state ${notice.state}`,
+      });
+      state.archived = (state.archived ?? 0) + 1;
+      const kept = result.kept?.length ?? 0;
+      outcome = {
+        ...base,
+        outcome: 'applied',
+        detail:
+          `${result.deleted.length} deleted` +
+          (kept ? `, ${kept} kept (published again after the notice)` : '') +
+          (result.notDeleted.length ? `, ${result.notDeleted.length} not deleted` : ''),
+      };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        state.duplicates++;
+        outcome = { ...base, outcome: 'duplicate', detail: 'already applied' };
+      } else {
+        state.failed++;
+        outcome = { ...base, outcome: 'failed', detail: reasonOf(err) };
+      }
+    }
+    state.applying = undefined;
+    remember(outcome);
+  };
+
+  /**
+   * True when the oldest archive notice comes before the oldest looked-up sync. On a tie the notice
+   * goes first: Bluestone sends it when the product is archived, before the publish that drops it.
+   */
+  const archiveIsNext = () =>
+    q.archives.length > 0 &&
+    (q.waiting.length === 0 || q.archives[0].timestamp <= (q.waiting[0].createdAt ?? -1));
+
   const continueWhenDue = async () => {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= (input.maxHistoryEvents ?? 2_000)) {
@@ -163,6 +261,7 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
         incoming: q.incoming,
         waiting: q.waiting,
         completed: q.completed,
+        ...(q.archives.length ? { archives: q.archives } : {}),
         maxHistoryEvents: input.maxHistoryEvents,
       });
     }
@@ -233,12 +332,24 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
   // ended. Later ones wait for the following round, so a steady stream of notices never holds
   // back applying, while a backlog that arrived at once is all looked up, and so ordered, first.
   let beforeNext = q.incoming.length;
+  // Whether the notices that arrived with the archive notice next in line were looked up (once).
+  let archiveCaughtUp = false;
   for (;;) {
-    await condition(() => q.incoming.length > 0 || q.waiting.length > 0);
+    await condition(() => q.incoming.length > 0 || q.waiting.length > 0 || q.archives.length > 0);
     if (beforeNext > 0 && q.incoming.length > 0) {
       const count = Math.min(beforeNext, LOOKUP_BATCH);
       beforeNext -= count;
       await takeIn(count);
+    } else if (archiveIsNext()) {
+      // Syncs notified meanwhile are ordered first (once, so a stream of notices cannot hold it back).
+      if (q.incoming.length > 0 && !archiveCaughtUp) {
+        archiveCaughtUp = true;
+        beforeNext = q.incoming.length;
+        continue;
+      }
+      archiveCaughtUp = false;
+      await applyArchive(q.archives.shift()!);
+      beforeNext = q.incoming.length;
     } else if (q.waiting.length > 0) {
       const next = q.waiting.shift()!;
       const outcome = await apply(next);
@@ -318,6 +429,7 @@ async function legacyLoop({
         state: { ...state, pending: [] },
         incoming: q.incoming,
         waiting: q.waiting.map(compact),
+        ...(q.archives.length ? { archives: q.archives } : {}),
         maxHistoryEvents: input.maxHistoryEvents,
       });
     }
@@ -354,15 +466,24 @@ function summary(l: SyncLookup) {
   return { syncId: l.syncId, context: l.context, createdAt: l.createdAt };
 }
 
+function archiveSummary(a: ArchiveNotice) {
+  return { workflowId: a.workflowId, products: a.productIds.length, state: a.state, timestamp: a.timestamp };
+}
+
 function report(state: CoordinatorState, q: Queue): void {
   const recent = state.recent
     .slice(0, 10)
-    .map((r) => `- ${r.syncId} (${r.context}): ${r.outcome}${r.detail ? ` — ${r.detail}` : ''}`);
+    .map(
+      (r) =>
+        `- ${r.kind === 'archive' ? 'archive ' : ''}${r.syncId} (${r.context}): ${r.outcome}${r.detail ? ` — ${r.detail}` : ''}`,
+    );
   setCurrentDetails(
     [
       `**Sync coordinator** — applying: ${state.applying ?? 'nothing'}, waiting: ${q.waiting.length}, ` +
-        `to look up: ${q.incoming.length}`,
-      `applied ${state.applied}, skipped ${state.skipped}, failed ${state.failed}, duplicates ${state.duplicates}`,
+        `to look up: ${q.incoming.length}` +
+        (q.archives.length ? `, archive notices waiting: ${q.archives.length}` : ''),
+      `applied ${state.applied}, skipped ${state.skipped}, failed ${state.failed}, duplicates ${state.duplicates}` +
+        (state.archived ? `, archive notices applied ${state.archived}` : ''),
       '',
       ...recent,
     ].join('\n'),

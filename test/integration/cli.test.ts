@@ -98,7 +98,7 @@ describe('the CLI (bluestone-occtoo-sync)', () => {
     expect(run.code).toBe(2);
     const [first, ...rest] = lines(run.stderr);
     expect(first).toBe(
-      'Unknown command "fullsync": choose one of full-sync, refresh, setup, status, why, replay, state',
+      'Unknown command "fullsync": choose one of full-sync, refresh, setup, status, why, replay, state, resync',
     );
     expect(rest[0]).toMatch(/^Usage: bluestone-occtoo-sync <command>/);
   });

@@ -1,8 +1,9 @@
 /**
  * `npm run demo -- --exit` exactly as a user runs it on a fresh clone: no configuration, the
  * embedded Temporal server, both simulators, a setup sync, a full sync, a publish through the
- * gateway; it must print the summary with Occtoo equal to the catalog, exit 0, and leave no
- * process behind.
+ * gateway (a value cleared, a product unpublished, two archived, one webhook lost), a second full
+ * sync that repairs what the lost webhook missed; it must print the summary with what was cleared
+ * and deleted and Occtoo equal to the catalog, exit 0, and leave no process behind.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -62,8 +63,38 @@ describe('npm run demo -- --exit', () => {
       expect(count(expected)).toBeGreaterThan(0);
     }
     expect(output).toMatch(/Incremental latency: \d+\.\d s from the publish/);
+
+    // What was cleared and deleted, from the workflows' results (the comparison above proves it).
+    expect(output).toMatch(
+      /^\s+cleared\s+Description of product \S+, removed in Bluestone \(en, sv\): cleared in Occtoo$/m,
+    );
+    // DELETE_ON_UNPUBLISH (default true): the delivered unpublish is deleted by its incremental sync.
+    expect(output).toMatch(
+      /^\s+unpublished\s+\S+ \(webhook delivered\): its incremental syncs deleted 1 from Occtoo$/m,
+    );
+    expect(output).toMatch(/^\s+archived\s+2 products: the archive deleted 2 from Occtoo$/m);
+    const lost = output.match(
+      /^\s+lost webhook\s+3 syncs \((\S+) changed, (\S+) unpublished\): no incremental sync ran$/m,
+    );
+    expect(lost).not.toBeNull();
+    // The repair: the lost change sent in each context, the lost unpublish deleted by reconciliation.
+    expect(output).toMatch(
+      /^\s+full sync\s+3 sent over 3 contexts \(what the lost webhook missed\); reconciliation done$/m,
+    );
+    expect(output).toMatch(
+      new RegExp(`^\\s+bluestoneProducts\\s+delete\\s+1\\s+[\\d,]+\\s+${lost![2]}$`, 'm'),
+    );
+    expect(output).toMatch(/^\s+bluestoneCategories\s+delete\s+0\s+[\d,]+$/m);
     // Where to look: the Temporal UI links of every workflow, the simulators' routes, the gateway.
-    for (const label of ['setup sync', 'full sync', 'incremental en (changes)', 'coordinator', 'archive']) {
+    for (const label of [
+      'setup sync',
+      'full sync',
+      'incremental en (changes)',
+      'incremental en (unpublish)',
+      'coordinator',
+      'archive',
+      'full sync (repair)',
+    ]) {
       expect(output).toMatch(
         new RegExp(
           `^\\s+${label.replace(/[()]/g, '\\$&')}\\s+http://localhost:\\d+/namespaces/default/workflows/`,

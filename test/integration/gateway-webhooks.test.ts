@@ -156,49 +156,60 @@ describe('webhook gateway', () => {
     expect(gw.logs.join('\n')).not.toContain(SECRET);
   });
 
-  it('starts an archive workflow with the products, the state and the context', async () => {
+  it('hands an archive notice to the coordinator with the products, state, context, time and its run id', async () => {
     const gw = gateway();
     const archiveId = archiveWorkflowId(gw.config.temporal.taskQueue, ['p1', 'p2'], 'ARCHIVED', TIMESTAMP);
-    toTerminate.add(archiveId);
     const res = await gw.post(stateChange(['p2', 'p1'], 'ARCHIVED'));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ received: 1, started: [archiveId], duplicates: [], ignored: [] });
-    expect(await inspect(archiveId)).toMatchObject({
+    expect(res.body).toEqual({ received: 1, started: [gw.coordinatorId], duplicates: [], ignored: [] });
+    // Applied by the coordinator in time order with the syncs, as a child run with that id.
+    expect(await inspect(gw.coordinatorId)).toMatchObject({
       status: 'RUNNING',
-      type: 'archiveProducts',
-      kind: 'archive',
-      args: [{ productIds: ['p1', 'p2'], state: 'ARCHIVED', context: 'en' }],
-      signals: [],
+      type: 'syncCoordinator',
+      kind: 'coordinator',
+      signals: [
+        {
+          name: 'archiveNotice',
+          args: [
+            {
+              workflowId: archiveId,
+              productIds: ['p1', 'p2'],
+              state: 'ARCHIVED',
+              context: 'en',
+              timestamp: TIMESTAMP,
+            },
+          ],
+        },
+      ],
     });
-    await expectNotStarted(gw.coordinatorId);
+    await expectNotStarted(archiveId);
   });
 
-  it('starts one archive workflow however often the same delivery arrives, and a new one for a later archive', async () => {
+  it('names the same archive run for every delivery of one notice, and a new one for a later archive', async () => {
     const gw = gateway({ ARCHIVE_STATES: 'ARCHIVED,TO_BE_ARCHIVED' });
     const delivery = stateChange(['p9'], 'TO_BE_ARCHIVED');
     const archiveId = archiveWorkflowId(gw.config.temporal.taskQueue, ['p9'], 'TO_BE_ARCHIVED', TIMESTAMP);
-    toTerminate.add(archiveId);
-
-    const first = await gw.post(delivery);
-    expect(first.body).toEqual({ received: 1, started: [archiveId], duplicates: [], ignored: [] });
-    const { runId } = await inspect(archiveId);
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       const again = await gw.post(delivery);
       expect(again.status).toBe(200);
-      expect(again.body).toEqual({ received: 1, started: [], duplicates: [archiveId], ignored: [] });
+      expect(again.body).toEqual({ received: 1, started: [gw.coordinatorId], duplicates: [], ignored: [] });
     }
-    expect((await inspect(archiveId)).runId).toBe(runId);
-
     // The same product archived again later (a new envelope) is a new notice.
     const laterId = archiveWorkflowId(gw.config.temporal.taskQueue, ['p9'], 'TO_BE_ARCHIVED', TIMESTAMP + 1);
-    toTerminate.add(laterId);
-    const later = await gw.post(stateChange(['p9'], 'TO_BE_ARCHIVED', TIMESTAMP + 1));
-    expect(later.body.started).toEqual([laterId]);
     expect(laterId).not.toBe(archiveId);
+    expect((await gw.post(stateChange(['p9'], 'TO_BE_ARCHIVED', TIMESTAMP + 1))).status).toBe(200);
 
+    // The coordinator counts the redeliveries as duplicates by that id (workflows-coordinator.test.ts).
+    const { signals, runsStarted } = await inspect(gw.coordinatorId);
+    expect(runsStarted).toBe(1);
+    expect(signals.map((s) => (s.args[0] as { workflowId: string }).workflowId)).toEqual([
+      archiveId,
+      archiveId,
+      archiveId,
+      laterId,
+    ]);
     const text = await gw.metrics();
-    expect(metric(text, 'webhook_workflow_starts_total', { kind: 'archive' })).toBe(2);
-    expect(metric(text, 'webhook_duplicates_total', { kind: 'archive' })).toBe(2);
+    expect(metric(text, 'webhook_workflow_starts_total', { kind: 'archive' })).toBe(4);
     expect(metric(text, 'webhook_deliveries_total', { outcome: 'accepted' })).toBe(4);
   });
 
@@ -231,11 +242,13 @@ describe('webhook gateway', () => {
     ]);
 
     const archiveId = archiveWorkflowId(gw.config.temporal.taskQueue, ['p-alias'], 'ARCHIVED', TIMESTAMP);
-    toTerminate.add(archiveId);
     const deleted = await gw.post(stateChange(['p-alias'], 'ARCHIVED'), '/ProductDelete');
     expect(deleted.status).toBe(200);
-    expect(deleted.body.started).toEqual([archiveId]);
-    expect((await inspect(archiveId)).type).toBe('archiveProducts');
+    expect(deleted.body.started).toEqual([gw.coordinatorId]);
+    expect((await inspect(gw.coordinatorId)).signals[1]).toMatchObject({
+      name: 'archiveNotice',
+      args: [{ workflowId: archiveId, productIds: ['p-alias'] }],
+    });
   });
 
   it('refuses a missing or wrong secret, accepts it as ?code=, and starts nothing when refused', async () => {

@@ -21,14 +21,11 @@ import { fullSync } from '../../src/workflows';
 import { closeClearingFixture, slotsOf } from '../support/clearing';
 import { lines, runCli } from '../support/cli';
 import { startSyncFixture, type SyncFixture } from '../support/service';
-import { SIM_PROVIDER } from '../support/sims';
+import { FOREIGN_KEY, OTHER_PROVIDER, SIM_PROVIDER, writeAsSomeoneElse } from '../support/sims';
 import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 import { DEFAULT_PUSH_TUNING } from '../../src/pipeline/page-processor';
 
 const SOURCES = ['products', 'categories', 'media'];
-/** Another data provider writing into the same data sources. */
-const OTHER_PROVIDER = { id: 'other-provider', secret: 'other-provider-secret' };
-const FOREIGN_KEY = 'written-by-someone-else';
 const FAST_MEDIA = { ...DEFAULT_PUSH_TUNING, mediaPollIntervalMs: 20 };
 
 let env: TestWorkflowEnvironment;
@@ -72,28 +69,6 @@ function runFullSync(f: SyncFixture, name: string, input: FullSyncInput = {}): P
     workflowId: `${taskQueue}/${name}`,
     args: [input],
   });
-}
-
-/** Imports an entity as another data provider would, straight into the Occtoo simulator. */
-async function writeAsSomeoneElse(f: SyncFixture, source: string): Promise<OcctooEntity> {
-  const url = f.sims.occtoo.url;
-  const token = await fetch(`${url}/dataProviders/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(OTHER_PROVIDER),
-  }).then(async (r) => ((await r.json()) as { result: { accessToken: string } }).result.accessToken);
-  const entity = {
-    key: FOREIGN_KEY,
-    properties: [{ id: 'Name', value: 'Not from Bluestone', language: 'en' }],
-  };
-  const answer = await fetch(`${url}/import/${source}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ entities: [entity] }),
-  });
-  if (!answer.ok)
-    throw new Error(`the other provider's import failed: ${answer.status} ${await answer.text()}`);
-  return entity;
 }
 
 /** Occtoo against the catalog, source by source, leaving out the keys given (either side). */
@@ -145,8 +120,8 @@ describe('reconciliation in the full sync', () => {
     const { sims } = f;
     await runFullSync(f, 'first');
     expect(differences(f)).toEqual([]);
-    const foreign = await writeAsSomeoneElse(f, 'products');
-    const foreignCategory = await writeAsSomeoneElse(f, 'categories');
+    const foreign = await writeAsSomeoneElse(f.sims.occtoo.url, 'products');
+    const foreignCategory = await writeAsSomeoneElse(f.sims.occtoo.url, 'categories');
 
     const [archived, unpublished, unpublishedInSwedish] = inEveryContext(f);
     const leaf = sims.catalog
@@ -310,7 +285,7 @@ describe('reconciliation in the full sync', () => {
     const f = await start('reconcile-guard');
     const { sims } = f;
     await runFullSync(f, 'first');
-    await writeAsSomeoneElse(f, 'products');
+    await writeAsSomeoneElse(f.sims.occtoo.url, 'products');
     const ids = sims.catalog.productIds();
     const half = ids.slice(0, Math.ceil(ids.length / 2));
     for (const id of half) for (const c of sims.catalog.contexts) sims.catalog.removeProduct(id, c.context);
@@ -353,7 +328,7 @@ describe('reconciliation in the full sync', () => {
     const f = await start('reconcile-dry-run');
     const { sims } = f;
     await runFullSync(f, 'first');
-    await writeAsSomeoneElse(f, 'products');
+    await writeAsSomeoneElse(f.sims.occtoo.url, 'products');
     const [changed, archived, unpublishedInSwedish] = inEveryContext(f);
     sims.bluestone.publish({
       change: [{ id: changed, name: 'Renamed while nobody listened' }],
@@ -485,7 +460,7 @@ describe('reconciliation in the full sync', () => {
       expect(sims.occtoo.entity('media', mediaKeyOf(asset)!)).toBeDefined();
       expect(fileOf(asset)).toBeDefined();
     }
-    await writeAsSomeoneElse(f, 'media');
+    await writeAsSomeoneElse(f.sims.occtoo.url, 'media');
 
     sims.bluestone.publish({ archive: [archived], deliver: false });
     // Continuing as new on the way: what the earlier runs saw still counts.

@@ -141,7 +141,7 @@ describe('npm start', () => {
     }
   });
 
-  it('keeps workflow history across a restart (the embedded server persists to DATA_DIR)', async () => {
+  it('keeps workflow history and the record of what was sent across a restart, even past the postmaster.pid a killed run left', async () => {
     const [port, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       ...validEnv,
@@ -151,7 +151,11 @@ describe('npm start', () => {
       DATA_DIR: dataDir,
     };
     const { Client, Connection } = await import('@temporalio/client');
-    const startAndCount = async (): Promise<number> => {
+    // Runs `npm start` until the deep readiness check passes (a health-check workflow ran), hands
+    // the service's record and the count of health checks in its history to `use`, then Ctrl-C.
+    const whileRunning = async <T>(
+      use: (record: PostgresRecord, healthChecks: number) => Promise<T>,
+    ): Promise<T> => {
       const proc = runTs('src/main.ts', [], env);
       try {
         await waitFor('GET /ready?deep=true', async () => {
@@ -159,44 +163,14 @@ describe('npm start', () => {
           return res.status === 200 ? true : undefined;
         });
         const connection = await Connection.connect({ address: `127.0.0.1:${devPort}` });
-        try {
-          const client = new Client({ connection });
-          return (await client.workflow.count('WorkflowType="healthCheck"')).count;
-        } finally {
-          await connection.close();
-        }
-      } finally {
-        proc.child.kill('SIGINT');
-        expect(await proc.exited).toBe(0);
-      }
-    };
-    const first = await startAndCount();
-    expect(first).toBeGreaterThanOrEqual(1);
-    const second = await startAndCount();
-    expect(second).toBeGreaterThan(first);
-  });
-
-  it('keeps the record of what was sent across a restart, even past the postmaster.pid a killed run left', async () => {
-    const env = {
-      ...validEnv,
-      PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-    };
-    // Runs `npm start` until /health answers, hands the service's record to `use`, then Ctrl-C.
-    const whileRunning = async <T>(use: (record: PostgresRecord) => Promise<T>): Promise<T> => {
-      const proc = runTs('src/main.ts', [], env);
-      try {
-        await waitFor('GET /health', async () => {
-          const res = await fetch(`http://127.0.0.1:${env.PORT}/health`);
-          return res.status === 200 ? true : undefined;
-        });
         const pool = new Pool({ connectionString: runningEmbeddedUrl(dataDir) });
         try {
-          return await use(new PostgresRecord(pool, 'bluestone-occtoo'));
+          const client = new Client({ connection });
+          const healthChecks = (await client.workflow.count('WorkflowType="healthCheck"')).count;
+          return await use(new PostgresRecord(pool, 'bluestone-occtoo'), healthChecks);
         } finally {
           await pool.end();
+          await connection.close();
         }
       } finally {
         proc.child.kill('SIGINT');
@@ -214,13 +188,22 @@ describe('npm start', () => {
       readAt: 1,
       runId: 'run-before-restart',
     };
-    await whileRunning((record) => record.recordSent([entity]));
+    const first = await whileRunning(async (record, healthChecks) => {
+      await record.recordSent([entity]);
+      return healthChecks;
+    });
+    expect(first).toBeGreaterThanOrEqual(1);
     expect(processesMentioning(dataDir)).toEqual([]);
     // As a killed run leaves it: a postmaster.pid naming a process that is gone.
     const gone = spawnSync('true').pid;
     writeFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), `${gone}\n${dataDir}/postgres\n`);
-    const after = await whileRunning((record) => record.lastSent('products', 'en', ['p1']));
-    expect(after.get('p1')).toMatchObject({ runId: 'run-before-restart', hash: 'h1' });
+    const after = await whileRunning(async (record, healthChecks) => ({
+      healthChecks,
+      sent: await record.lastSent('products', 'en', ['p1']),
+    }));
+    // The embedded Temporal server persisted its history to DATA_DIR; PostgreSQL its record.
+    expect(after.healthChecks).toBeGreaterThan(first);
+    expect(after.sent.get('p1')).toMatchObject({ runId: 'run-before-restart', hash: 'h1' });
   });
 
   it('exits non-zero with one line naming BLUESTONE_API_KEY when it is missing', async () => {

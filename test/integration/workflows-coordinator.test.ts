@@ -9,9 +9,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { coordinatorStateQuery, syncDoneSignal } from '../../src/shared/messages';
+import { archiveNoticeSignal, coordinatorStateQuery, syncDoneSignal } from '../../src/shared/messages';
 import {
   emptyChunkResult,
+  type ArchiveNotice,
+  type ArchiveProductsInput,
   incrementalSyncWorkflowId,
   syncCoordinatorWorkflowId,
   type ChunkResult,
@@ -59,9 +61,17 @@ class StubActivities {
     this.gates.get(syncId)?.open();
   }
 
+  /** What each archive run was given, in the order they ran. */
+  readonly archives: ArchiveProductsInput[] = [];
+
   /** The only activities the coordinator and its children call. */
-  activities(): Pick<Activities, 'lookupSyncs' | 'applyDifferencesChunk'> {
+  activities(): Pick<Activities, 'lookupSyncs' | 'applyDifferencesChunk' | 'deleteArchivedProducts'> {
     return {
+      deleteArchivedProducts: async (input) => {
+        this.archives.push(input);
+        this.applied.push(`archive:${input.productIds.join(',')}`);
+        return { status: 'completed', deleted: input.productIds, mediaDeleted: [], notDeleted: [], kept: [] };
+      },
       lookupSyncs: async ({ notices }): Promise<SyncLookup[]> => {
         this.lookupCalls.push(notices.length);
         if (this.lookupError) throw this.lookupError;
@@ -179,6 +189,62 @@ describe('syncCoordinator (stub activities)', () => {
       'A:applied',
       'X:applied',
     ]);
+  });
+
+  it('applies archive notices in time order with the syncs, across continue-as-new, each once', async () => {
+    const archive = (product: string, timestamp: number): ArchiveNotice => ({
+      workflowId: `${taskQueue}/archive-${product}`,
+      productIds: [product],
+      state: 'ARCHIVED',
+      context: 'en',
+      timestamp,
+    });
+    const sendArchive = (n: ArchiveNotice) =>
+      env.client.workflow.signalWithStart(syncCoordinator, {
+        workflowId: syncCoordinatorWorkflowId(taskQueue),
+        taskQueue,
+        signal: archiveNoticeSignal,
+        signalArgs: [n],
+        args: [{ maxHistoryEvents: 20 }],
+      });
+    stubs.hold('X');
+    const started = await signal('X', { maxHistoryEvents: 20 });
+    await stateWhen('X to be applied', (s) => s.applying === 'X');
+    // Between A (1,000) and B (2,000), and between B and C (3,000); p1 is delivered twice.
+    for (const syncId of ['C', 'A']) await signal(syncId);
+    await sendArchive(archive('p2', 2_500));
+    await sendArchive(archive('p1', 1_500));
+    await sendArchive(archive('p1', 1_500));
+    await signal('B');
+    const waiting = await stateWhen('the notices to wait', (s) => s.pendingArchives?.length === 2);
+    expect(waiting.pendingArchives).toEqual([
+      { workflowId: `${taskQueue}/archive-p1`, products: 1, state: 'ARCHIVED', timestamp: 1_500 },
+      { workflowId: `${taskQueue}/archive-p2`, products: 1, state: 'ARCHIVED', timestamp: 2_500 },
+    ]);
+    stubs.release('X');
+
+    const state = await stateWhen('all to be applied', (s) => s.applied === 4 && s.archived === 2);
+    expect(stubs.applied).toEqual(['X', 'A', 'archive:p1', 'B', 'archive:p2', 'C']);
+    // The notice's time goes to the archive run, for the late-notice rule.
+    expect(stubs.archives).toEqual([
+      { productIds: ['p1'], state: 'ARCHIVED', context: 'en', noticeTime: 1_500 },
+      { productIds: ['p2'], state: 'ARCHIVED', context: 'en', noticeTime: 2_500 },
+    ]);
+    expect(state).toMatchObject({ duplicates: 1, failed: 0 });
+    expect(state.recent.filter((r) => r.kind === 'archive').map((r) => `${r.syncId}:${r.outcome}`)).toEqual([
+      `${taskQueue}/archive-p2:applied`,
+      `${taskQueue}/archive-p1:applied`,
+      `${taskQueue}/archive-p1:duplicate`,
+    ]);
+    const run = await env.client.workflow.getHandle(`${taskQueue}/archive-p1`).describe();
+    expect(run).toMatchObject({ type: 'archiveProducts', status: { name: 'COMPLETED' } });
+    const latest = await env.client.workflow.getHandle(syncCoordinatorWorkflowId(taskQueue)).describe();
+    expect(latest.runId).not.toBe(started.signaledRunId);
+
+    // Redelivered after it was applied: its archive run's id is taken, so it is not applied again.
+    await sendArchive(archive('p1', 1_500));
+    await stateWhen('the redelivery to be a duplicate', (s) => s.duplicates === 2);
+    expect(stubs.archives).toHaveLength(2);
   });
 
   it('counts a sync id it has seen as a duplicate and does not apply it again', async () => {

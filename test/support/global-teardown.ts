@@ -12,4 +12,5 @@ export default async function globalTeardown(): Promise<void> {
       rmSync(postgres.dataDir, { recursive: true, force: true });
     })(),
   ]);
+  if (servers.__workflowBundleDir) rmSync(servers.__workflowBundleDir, { recursive: true, force: true });
 }

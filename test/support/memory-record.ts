@@ -55,6 +55,7 @@ export class MemoryRecord implements SyncRecord {
       const held = this.get(e.source, e.key, e.language);
       const newer =
         held &&
+        held.bluestoneId === e.bluestoneId &&
         (held.lastUpdate !== undefined && e.lastUpdate !== undefined
           ? held.lastUpdate > e.lastUpdate
           : held.readAt > e.readAt);
@@ -77,6 +78,26 @@ export class MemoryRecord implements SyncRecord {
       const found = this.get(source, key, language);
       if (found) found.fullSyncRunId = fullSyncRunId;
     }
+  }
+
+  async sentOfIds(source: string, bluestoneIds: string[]): Promise<SentEntity[]> {
+    this.count('sentOfIds');
+    const ids = new Set(bluestoneIds);
+    return [...this.entities.values()]
+      .filter((e) => e.source === source && ids.has(e.bluestoneId))
+      .map((e) => structuredClone(e));
+  }
+
+  async mediaShownByOthers(mediaKeys: string[], exceptIds: string[]): Promise<Set<string>> {
+    this.count('mediaShownByOthers');
+    const wanted = new Set(mediaKeys);
+    const except = new Set(exceptIds);
+    const shown = new Set<string>();
+    for (const e of this.entities.values()) {
+      if (except.has(e.bluestoneId)) continue;
+      for (const key of e.mediaKeys ?? []) if (wanted.has(key)) shown.add(key);
+    }
+    return shown;
   }
 
   async entitiesOf(bluestoneId: string): Promise<SentEntity[]> {

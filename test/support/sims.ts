@@ -3,8 +3,34 @@ import { generateCatalog, type Catalog, type CatalogOptions } from '../../src/si
 import { startBluestoneSim, type BluestoneSim, type BluestoneSimOptions } from '../../src/sim/bluestone-sim';
 import { startOcctooSim, type OcctooSim, type OcctooSimOptions } from '../../src/sim/occtoo-sim';
 import type { FaultOptions } from '../../src/sim/faults';
+import type { OcctooEntity } from '../../src/occtoo/types';
 
 export const SIM_PROVIDER = { id: 'sim-provider', secret: 'sim-provider-secret' };
+/** Another data provider writing into the same data sources (give it `allowedSources`). */
+export const OTHER_PROVIDER = { id: 'other-provider', secret: 'other-provider-secret' };
+/** The key of the entity it writes: no Bluestone product or category has it. */
+export const FOREIGN_KEY = 'written-by-someone-else';
+
+/** Imports an entity as another data provider would, straight into the Occtoo simulator. */
+export async function writeAsSomeoneElse(occtooUrl: string, source: string): Promise<OcctooEntity> {
+  const token = await fetch(`${occtooUrl}/dataProviders/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(OTHER_PROVIDER),
+  }).then(async (r) => ((await r.json()) as { result: { accessToken: string } }).result.accessToken);
+  const entity = {
+    key: FOREIGN_KEY,
+    properties: [{ id: 'Name', value: 'Not from Bluestone', language: 'en' }],
+  };
+  const answer = await fetch(`${occtooUrl}/import/${source}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ entities: [entity] }),
+  });
+  if (!answer.ok)
+    throw new Error(`the other provider's import failed: ${answer.status} ${await answer.text()}`);
+  return entity;
+}
 
 export interface Sims {
   bluestone: BluestoneSim;

@@ -1,8 +1,9 @@
 /**
- * Integration-test helpers: connect to the run's dev server, bundle workflows once per file,
+ * Integration-test helpers: connect to the run's dev server, the run's one workflow bundle,
  * give each test its own task queue.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { TestWorkflowEnvironment, workflowInterceptorModules } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../src/logger';
@@ -20,8 +21,16 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address });
 }
 
-/** Bundles src/workflows once; failed assertions fail the workflow instead of retrying the task. */
-export function bundleWorkflows(): Promise<WorkflowBundle> {
+/** Where globalSetup left the run's one workflow bundle. */
+export const WORKFLOW_BUNDLE_ENV = 'BOS_TEST_WORKFLOW_BUNDLE';
+
+/**
+ * The workflows of src/workflows, bundled once per test run (by globalSetup); failed assertions
+ * fail the workflow instead of retrying the task.
+ */
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  const bundled = process.env[WORKFLOW_BUNDLE_ENV];
+  if (bundled) return { code: await readFile(bundled, 'utf8') };
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     workflowInterceptorModules,

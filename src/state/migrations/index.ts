@@ -5,6 +5,7 @@
  */
 import { sql as record } from './0001-record';
 import { sql as reconciliation } from './0002-reconciliation';
+import { sql as mediaReferences } from './0003-media-references';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'record', sql: record },
   { version: 2, name: 'reconciliation', sql: reconciliation },
+  { version: 3, name: 'media references', sql: mediaReferences },
 ];

@@ -210,7 +210,16 @@ describe("the gateway refuses notices that are not Bluestone's", () => {
     expect((await gw.post(archived(ids, 'l3600'))).status).toBe(200);
     expect((await gw.post(syncDone('5f0c-UUID_like-0001', 'l3471'))).status).toBe(200);
     expect(gw.temporal.started()).toEqual([
-      { op: 'start', args: { productIds: [...ids].sort(), state: 'ARCHIVED', context: 'l3600' } },
+      {
+        op: 'signalWithStart',
+        args: {
+          workflowId: expect.stringMatching(/^unit-queue\/archive-[0-9a-f]{16}$/),
+          productIds: [...ids].sort(),
+          state: 'ARCHIVED',
+          context: 'l3600',
+          timestamp: 1701789437382,
+        },
+      },
       { op: 'signalWithStart', args: { syncId: '5f0c-UUID_like-0001', context: 'l3471', via: 'webhook' } },
     ]);
   });
@@ -242,13 +251,15 @@ describe('the gateway when Temporal cannot take a call', () => {
     expect(res.body.error).toMatch(
       /Temporal is overloaded \(RESOURCE_EXHAUSTED\); redeliver after Retry-After/,
     );
-    const archive = await gw.post(archived(['p1']));
-    expect(archive.status).toBe(200);
-
-    gw.temporal.fail('start', grpcFailure(GRPC.RESOURCE_EXHAUSTED, 'namespace rate limit exceeded'));
+    // Archive notices go to the coordinator too.
     const overloadedArchive = await gw.post(archived(['p2']));
     expect(overloadedArchive.status).toBe(503);
     expect(overloadedArchive.headers['retry-after']).toBe('60');
+
+    gw.temporal.recover('signalWithStart');
+    const archive = await gw.post(archived(['p1']));
+    expect(archive.status).toBe(200);
+    expect(archive.body.started).toEqual(['unit-queue/sync-coordinator']);
 
     const metrics = (await request(gw.app).get('/metrics')).text;
     expect(metrics).toMatch(/^webhook_deliveries_total\{outcome="temporal_overloaded"\} 2$/m);

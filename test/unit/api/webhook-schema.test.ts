@@ -210,8 +210,14 @@ describe('delivery plan', () => {
       {
         kind: 'archive',
         index: 2,
-        workflowId: archiveWorkflowId('tq', ['p1', 'p2'], 'ARCHIVED', 1701789437382),
-        input: { productIds: ['p1', 'p2'], state: 'ARCHIVED', context: 'en' },
+        // For the coordinator: the archive run's id (from the delivery) and the notice's time.
+        notice: {
+          workflowId: archiveWorkflowId('tq', ['p1', 'p2'], 'ARCHIVED', 1701789437382),
+          productIds: ['p1', 'p2'],
+          state: 'ARCHIVED',
+          context: 'en',
+          timestamp: 1701789437382,
+        },
       },
     ]);
     expect(plan.ignored).toEqual([
