@@ -1,27 +1,14 @@
-import type { Config } from '../config';
-import type { Logger } from '../logger';
+import type { SyncDeps } from './deps';
 import type { ArchiveProductsInput, ArchiveProductsResult } from '../shared/sync-types';
 import { toActivityFailure } from '../http/api-error';
-import type { BluestoneClient } from '../bluestone/client';
 import type { Product } from '../bluestone/types';
 import { deleteEntity, mediaAssetsOf, productKeyOf, sanitizeKey } from '../mapping';
-import type { OcctooClient } from '../occtoo/client';
 import { pushEntities } from '../occtoo/push';
 import { deleteMediaNoLongerShown } from '../pipeline/media-references';
-import type { PushTuning } from '../pipeline/page-processor';
-import type { SentEntity, SyncRecord } from '../state/record';
-
-export interface ArchiveDeps {
-  config: Config;
-  logger: Logger;
-  bluestone: BluestoneClient;
-  occtoo: OcctooClient;
-  tuning?: PushTuning;
-  record?: SyncRecord;
-}
+import type { SentEntity } from '../state/record';
 
 /** Archive notices: products Bluestone archived are deleted from Occtoo, unless published again since. */
-export function createArchiveActivities(deps: ArchiveDeps) {
+export function createArchiveActivities(deps: SyncDeps) {
   const { config, bluestone, occtoo, logger, record } = deps;
   const { productsSource } = config.occtoo;
   const { context } = config.bluestone.defaultContext;

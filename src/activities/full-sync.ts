@@ -1,15 +1,13 @@
 import { Context } from '@temporalio/activity';
-import { allContexts, type Config } from '../config';
-import type { Logger } from '../logger';
+import type { SyncDeps } from './deps';
+import { allContexts } from '../config';
 import type { ChunkResult, ContextPlan } from '../shared/sync-types';
 import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
-import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
-import type { OcctooClient } from '../occtoo/client';
+import { CATEGORY_PAGE_SIZE, PRODUCT_PAGE_SIZE } from '../bluestone/client';
 import { runChunk } from '../pipeline/chunk';
 import { numberedPageReader } from '../pipeline/page-stream';
 import type { Category, Product } from '../bluestone/types';
-import { createPageProcessor, type PushTuning } from '../pipeline/page-processor';
-import type { SyncRecord } from '../state/record';
+import { createPageProcessor } from '../pipeline/page-processor';
 import {
   applyReconciliation,
   planReconciliation,
@@ -22,15 +20,6 @@ import {
   type DryRunReport,
   type Reconciliation,
 } from '../shared/reconciliation';
-
-export interface FullSyncDeps {
-  config: Config;
-  logger: Logger;
-  bluestone: BluestoneClient;
-  occtoo: OcctooClient;
-  tuning?: PushTuning;
-  record?: SyncRecord;
-}
 
 export interface ChunkInput {
   pass: ContextPlan;
@@ -59,7 +48,7 @@ export interface FullSyncScope {
  * Each chunk heartbeats its checkpoint after every pushed page; a retry (for instance after a
  * worker crash) resumes from that checkpoint rather than from the chunk's start.
  */
-export function createFullSyncActivities(deps: FullSyncDeps) {
+export function createFullSyncActivities(deps: SyncDeps) {
   const { config, bluestone, record } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
   const run = (input: ChunkInput, readAt: number) => ({

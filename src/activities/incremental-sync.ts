@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { allContexts, type Config } from '../config';
-import type { Logger } from '../logger';
+import type { SyncDeps } from './deps';
+import { allContexts } from '../config';
 import {
   noticeProblem,
   shownValue,
@@ -11,30 +11,14 @@ import {
   type SyncLookupFailure,
 } from '../shared/sync-types';
 import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
-import { DIFFERENCES_PAGE_SIZE, type BluestoneClient } from '../bluestone/client';
+import { DIFFERENCES_PAGE_SIZE } from '../bluestone/client';
 import type { Category, Difference } from '../bluestone/types';
 import { runChunk } from '../pipeline/chunk';
 import { numberedPageReader } from '../pipeline/page-stream';
 import { mapWithConcurrency } from '../http/concurrency';
-import type { OcctooClient } from '../occtoo/client';
 import { deleteEntities } from '../pipeline/delete-entities';
 import { removeProducts } from '../pipeline/remove-products';
-import {
-  createPageProcessor,
-  emptyOutcome,
-  type PageOutcome,
-  type PushTuning,
-} from '../pipeline/page-processor';
-import type { SyncRecord } from '../state/record';
-
-export interface IncrementalSyncDeps {
-  config: Config;
-  logger: Logger;
-  bluestone: BluestoneClient;
-  occtoo: OcctooClient;
-  tuning?: PushTuning;
-  record?: SyncRecord;
-}
+import { createPageProcessor, emptyOutcome, type PageOutcome } from '../pipeline/page-processor';
 
 export interface DifferencesChunkInput {
   syncId: string;
@@ -76,7 +60,7 @@ function activityContext(): Context | undefined {
  * context and pushed with the full sync's mapping. Deletions are checked against Bluestone's
  * current state first, so a sync applied late never deletes what a newer sync brought back.
  */
-export function createIncrementalSyncActivities(deps: IncrementalSyncDeps) {
+export function createIncrementalSyncActivities(deps: SyncDeps) {
   const { config, bluestone, occtoo, logger, record } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
   const plans = (): ContextPlan[] => allContexts(config).map((c, i) => ({ ...c, isDefault: i === 0 }));

@@ -13,7 +13,7 @@ import {
   type ResyncPass,
   type ResyncResult,
 } from '../shared/sync-types';
-import type { IncrementalSyncDeps } from './incremental-sync';
+import type { SyncDeps } from './deps';
 
 /** Products read, sent and removed per step; a heartbeat after each. */
 const RESYNC_BATCH = 100;
@@ -43,7 +43,7 @@ function activityContext(): Context | undefined {
  * cleared), and removed where Bluestone no longer serves them: deleted from Occtoo when the
  * default context lacks them, that language cleared when an additional one does.
  */
-export function createResyncActivities(deps: IncrementalSyncDeps) {
+export function createResyncActivities(deps: SyncDeps) {
   const { config, bluestone, logger } = deps;
   const pages = createPageProcessor(deps, deps.tuning);
   const removeDeps = { ...deps, importConcurrency: deps.tuning?.importConcurrency };
