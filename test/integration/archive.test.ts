@@ -19,7 +19,9 @@ import { syncCoordinatorWorkflowId, type ArchiveProductsResult } from '../../src
 import { fullSync } from '../../src/workflows';
 import { waitFor } from '../support/processes';
 import { startSyncFixture, type SyncFixture } from '../support/service';
+import { FOREIGN_KEY, OTHER_PROVIDER, SIM_PROVIDER, writeAsSomeoneElse } from '../support/sims';
 import { bundleWorkflows, connectTestEnv } from '../support/temporal';
+import type { OcctooEntity } from '../../src/occtoo/types';
 
 const SECRET = 'archive-webhook-secret';
 
@@ -29,6 +31,8 @@ describe('archive notices through the coordinator', () => {
   /** Products: `first` and `second` share an asset (`shared`); `late` and `timely` are archived. */
   let first: string, second: string, late: string;
   let shared: MediaAsset;
+  /** What another provider wrote into the products and media sources: no archive may touch it. */
+  let foreign: OcctooEntity[];
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -37,7 +41,15 @@ describe('archive notices through the coordinator', () => {
       name: 'archive',
       roles: 'all',
       tuning: { ...DEFAULT_PUSH_TUNING, mediaPollIntervalMs: 20 },
-      sims: { catalog: { products: 12, seed: 23 } },
+      sims: {
+        catalog: { products: 12, seed: 23 },
+        occtoo: {
+          providers: [
+            { ...SIM_PROVIDER, allowedSources: ['products', 'categories', 'media', 'setup'] },
+            { ...OTHER_PROVIDER, allowedSources: ['products', 'media'] },
+          ],
+        },
+      },
       config: { WEBHOOK_SECRET: SECRET, MEDIA_DELETE: 'true', HANDLE_MEDIA: 'occtoo' },
     });
     const { sims, config, gateway } = fixture;
@@ -51,6 +63,9 @@ describe('archive notices through the coordinator', () => {
       taskQueue: config.temporal.taskQueue,
       workflowId: `initial-${config.temporal.taskQueue}`,
     });
+    foreign = await Promise.all(
+      ['products', 'media'].map((source) => writeAsSomeoneElse(sims.occtoo.url, source)),
+    );
   });
 
   afterAll(async () => {
@@ -64,13 +79,23 @@ describe('archive notices through the coordinator', () => {
     await env?.teardown();
   });
 
-  /** What differs between Occtoo and the catalog, media files included; empty once equal. */
+  /**
+   * What differs between Occtoo and the catalog, media files included; empty once equal. The other
+   * provider's entities are left out here and checked on their own.
+   */
   const differences = () =>
     compareWithOcctoo(
       expectedOcctooState(fixture.sims.catalog, fixture.config, fixture.sims.occtoo.mediaFiles()),
-      fixture.sims.occtoo,
+      {
+        entities: (source) =>
+          new Map([...fixture.sims.occtoo.entities(source)].filter(([key]) => key !== FOREIGN_KEY)),
+      },
       fixture.config.occtoo,
     );
+  const foreignAsWritten = () => {
+    expect(fixture.sims.occtoo.entity('products', FOREIGN_KEY)).toEqual(foreign[0]);
+    expect(fixture.sims.occtoo.entity('media', FOREIGN_KEY)).toEqual(foreign[1]);
+  };
 
   const untilOcctooEqualsCatalog = async () => {
     await waitFor(
@@ -128,6 +153,7 @@ describe('archive notices through the coordinator', () => {
     await untilOcctooEqualsCatalog();
     expect(sims.occtoo.entities('media').has(mediaKeyOf(shared)!)).toBe(false);
     expect(uploadedAssets()).not.toContain(mediaUniqueIdentifier(shared));
+    foreignAsWritten();
   });
 
   it('keeps a product published again after the archive notice that arrives late', async () => {
@@ -161,6 +187,7 @@ describe('archive notices through the coordinator', () => {
     ]);
     expect(differences()).toEqual([]);
     expect(sims.occtoo.entity('products', late)).toBeDefined();
+    foreignAsWritten();
 
     // The coordinator shows it among what it applied.
     const state = await env.client.workflow
