@@ -1,5 +1,8 @@
 // Two projects: fast unit tests, and integration tests (real Temporal dev server, simulators
-// over real HTTP) that share the one dev server started by their globalSetup.
+// over real HTTP) that share the one dev server, the one PostgreSQL and the one workflow bundle
+// started by their globalSetup. Integration files run two at a time (`--maxWorkers=2` in
+// package.json): each has its own task queues, database and ports, and most of their time is
+// spent waiting on servers, so two side by side take about 60 % of the time of one after another.
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
 /** @type {import('jest').Config} */

@@ -6,6 +6,15 @@ const { writeFileSync, renameSync, mkdirSync } = require('node:fs');
 const path = require('node:path');
 const { bundleWorkflowCode, DefaultLogger } = require('@temporalio/worker');
 
+/**
+ * Workflow interceptors in every bundle: OpenTelemetry's, whether traces are on or not (their
+ * spans go to the worker's `exporter` sink, which drops them when off). The same list as
+ * TRACING_WORKFLOW_MODULES in src/tracing.ts (a unit test compares them).
+ */
+const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
 async function main() {
   const [entry, out] = process.argv.slice(2);
   if (!entry || !out) {
@@ -14,6 +23,7 @@ async function main() {
   }
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.resolve(entry),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -23,7 +33,11 @@ async function main() {
   renameSync(tmp, out);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+module.exports = { WORKFLOW_INTERCEPTOR_MODULES };

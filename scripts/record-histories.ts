@@ -18,6 +18,7 @@ import { startBluestoneSim } from '../src/sim/bluestone-sim';
 import { generateCatalog } from '../src/sim/catalog';
 import { startOcctooSim } from '../src/sim/occtoo-sim';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
+import { TRACING_WORKFLOW_MODULES, workflowTracingSinks } from '../src/tracing';
 import { requireTemporalCli } from '../src/worker/temporal-cli';
 import { fullSync } from '../src/workflows';
 import { signalSyncDone } from '../src/client/webhooks';
@@ -56,6 +57,9 @@ async function main(): Promise<void> {
       connection: env.nativeConnection,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../src/workflows'),
+      // As production bundles them (src/tracing.ts): histories as a worker records them.
+      interceptors: { workflowModules: TRACING_WORKFLOW_MODULES },
+      sinks: workflowTracingSinks(),
       activities: createActivities({
         config,
         logger,

@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
@@ -21,7 +21,10 @@ import { DatabaseUnreachable, openDatabase, prepareDatabase, type Database } fro
 import { PostgresRecord } from './state/postgres-record';
 import type { SyncRecord } from './state/record';
 import { activityAwareLogger, recordRetry } from './telemetry';
+import { startTracing, type Tracing, type TracingOptions } from './tracing';
+import { freePort } from './ports';
 import { startDevServer, type DevServer } from './worker/dev-server';
+import { readinessOf, startWorkerEndpoint } from './worker/endpoint';
 import { ensureRefreshSchedule } from './worker/schedules';
 import { requireTemporalCli } from './worker/temporal-cli';
 import { gatewayConnection, temporalConnectionOptions } from './worker/temporal-connection';
@@ -50,6 +53,8 @@ export interface ServiceOptions {
   worker?: WorkerOverrides;
   /** Where the gateway listens: every interface on PORT by default; port 0 takes a free one. */
   gateway?: { host?: string; port?: number };
+  /** Where traces go instead of OTEL_EXPORTER_OTLP_ENDPOINT (tests: an in-memory exporter). */
+  tracing?: TracingOptions;
 }
 
 export interface RunningGateway {
@@ -90,14 +95,21 @@ export async function startService(
     options.logger ??
     createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
   const runsWorker = roles !== 'gateway';
+  // The worker's endpoint (/metrics, /healthz, /readyz on WORKER_METRICS_ADDRESS) relays the
+  // metrics the SDK exports on a loopback port of this process.
+  const endpointAddress = runsWorker ? config.temporal.metricsAddress : undefined;
   // The worker's native runtime (the gateway's connection is plain gRPC and needs none).
-  if (runsWorker) installRuntime(logger, config.temporal.metricsAddress);
+  const coreMetricsUrl = runsWorker
+    ? installRuntime(logger, endpointAddress ? `127.0.0.1:${await freePort()}` : undefined)
+    : undefined;
 
   // Closed in reverse order by stop(), after the worker drained.
   const closers: { what: string; close: () => Promise<void> }[] = [];
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  // From the first stop() on, the worker's /readyz says "draining".
+  let stopping = false;
   let markStopped: () => void = () => undefined;
   const stopCalled = new Promise<void>((resolve) => (markStopped = resolve));
 
@@ -107,6 +119,7 @@ export async function startService(
   const stop = () => {
     stopped ??= (async () => {
       markStopped();
+      stopping = true;
       if (worker && workerDone) {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         const drained = await within(workerGraceMs + WORKER_CANCEL_ALLOWANCE_MS, workerDone);
@@ -124,6 +137,29 @@ export async function startService(
   };
 
   try {
+    // First, so that it closes last: the worker's and the gateway's last spans are exported.
+    const tracing = startTracing(config.tracing, options.tracing);
+    if (tracing) closers.push({ what: 'tracing', close: () => tracing.shutdown() });
+    const clientOf = (connection: ConnectionLike) =>
+      serviceClient(connection, config.temporal.namespace, tracing);
+    // A caller's client as it is; with tracing, a client of the service's over its connection.
+    const given = options.temporal && {
+      client: tracing ? clientOf(options.temporal.client.connection) : options.temporal.client,
+    };
+
+    // Not when this process's runtime was installed before without an exporter (tests running
+    // several services in one process): nothing to relay, and no fixed port to contend for.
+    if (endpointAddress && coreMetricsUrl) {
+      // First, so that it answers ("starting") while the rest starts, and closes last.
+      const endpoint = await startWorkerEndpoint({
+        address: endpointAddress,
+        coreMetricsUrl,
+        readiness: () => readinessOf(worker?.getState(), stopping),
+        describe: () => ({ taskQueue: config.temporal.taskQueue, identity: worker?.options.identity }),
+        logger,
+      });
+      closers.push({ what: 'the worker endpoint', close: () => endpoint.close() });
+    }
     let devServer: DevServer | undefined;
     let address = config.temporal.address;
     if (!address && roles === 'all' && !options.temporal) {
@@ -159,9 +195,8 @@ export async function startService(
       databaseProblem = err;
     }
     const connect = temporalConnectionOptions(config, address);
-    const { namespace } = config.temporal;
 
-    let temporal: Client | undefined = options.temporal?.client;
+    let temporal: Client | undefined = given?.client;
     let record: SyncRecord | undefined;
     if (runsWorker) {
       let connection = options.temporal?.connection;
@@ -172,7 +207,7 @@ export async function startService(
         const clientConnection = await Connection.connect(connect);
         closers.push({ what: 'the client connection', close: () => clientConnection.close() });
         connection = native;
-        temporal = new Client({ connection: clientConnection, namespace });
+        temporal = clientOf(clientConnection);
       }
       // An unreachable database stops start-up here, with one line naming DATABASE_URL.
       await prepareDatabase(database!, logger);
@@ -183,6 +218,7 @@ export async function startService(
         config,
         workflowBundle: options.workflowBundle,
         overrides: options.worker,
+        tracing,
         activities: createActivities({
           config,
           logger,
@@ -200,17 +236,17 @@ export async function startService(
         address,
         taskQueue: config.temporal.taskQueue,
         environment: config.temporal.environment,
-        metrics: config.temporal.metricsAddress ? `http://${config.temporal.metricsAddress}/metrics` : 'off',
+        metrics: endpointAddress && coreMetricsUrl ? `http://${endpointAddress}/metrics` : 'off',
       });
     }
 
     let gateway: RunningGateway | undefined;
     if (roles !== 'worker') {
-      let gatewayClient = options.temporal?.client;
+      let gatewayClient = given?.client;
       if (!gatewayClient) {
         const connection = gatewayConnection(connect);
         closers.push({ what: 'the gateway connection', close: () => connection.close() });
-        gatewayClient = new Client({ connection, namespace });
+        gatewayClient = clientOf(connection);
       }
       temporal ??= gatewayClient;
       const host = options.gateway?.host;
@@ -247,6 +283,15 @@ export async function startService(
     await stop();
     throw err;
   }
+}
+
+/** The service's Temporal client: with tracing, each call a span whose context travels in its headers. */
+function serviceClient(connection: ConnectionLike, namespace: string, tracing: Tracing | undefined): Client {
+  return new Client({
+    connection,
+    namespace,
+    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {}),
+  });
 }
 
 /** The API clients a worker uses, built from configuration. */

@@ -5,7 +5,10 @@ import type { Logger } from './logger';
 /**
  * The sync's own metrics and log context. Metrics go through the activity's Temporal metric
  * meter, so they leave on the worker's Prometheus endpoint next to Temporal's own metrics;
- * outside an activity (the CLI, the benchmark baseline) they are simply not recorded.
+ * outside an activity (the CLI, the benchmark baseline) they are simply not recorded. The
+ * exporter adds `_total` to counter names and the unit to histogram names (src/worker/worker.ts):
+ * `sync_entities_sent` is scraped as `sync_entities_sent_total`, `sync_import_duration` (unit
+ * `seconds`) as `sync_import_duration_seconds`. deploy/grafana and deploy/prometheus use them.
  */
 function currentActivity(): Context | undefined {
   try {
@@ -20,10 +23,11 @@ interface SyncCounters {
   sent: ReturnType<MetricMeter['createCounter']>;
   unchanged: ReturnType<MetricMeter['createCounter']>;
   deleted: ReturnType<MetricMeter['createCounter']>;
+  cleared: ReturnType<MetricMeter['createCounter']>;
   setAside: ReturnType<MetricMeter['createCounter']>;
   mediaUploaded: ReturnType<MetricMeter['createCounter']>;
   retries: ReturnType<MetricMeter['createCounter']>;
-  importLatency: ReturnType<MetricMeter['createHistogram']>;
+  importDuration: ReturnType<MetricMeter['createHistogram']>;
 }
 
 const byMeter = new WeakMap<MetricMeter, SyncCounters>();
@@ -42,6 +46,11 @@ function counters(): SyncCounters | undefined {
         'Entities not sent: Occtoo already holds them as mapped now (or newer)',
       ),
       deleted: meter.createCounter('sync_entities_deleted', 'entities', 'Entities deleted from Occtoo'),
+      cleared: meter.createCounter(
+        'sync_entities_cleared',
+        'entities',
+        'Entities sent with cleared values: values Bluestone no longer has, or a language it no longer publishes',
+      ),
       setAside: meter.createCounter('sync_entities_set_aside', 'entities', 'Entities that could not be sent'),
       mediaUploaded: meter.createCounter(
         'sync_media_uploaded',
@@ -53,11 +62,11 @@ function counters(): SyncCounters | undefined {
         'requests',
         'Bluestone and Occtoo calls retried, by reason',
       ),
-      importLatency: meter.createHistogram(
-        'sync_import_latency',
-        'int',
-        'ms',
-        'Latency of one Occtoo import call',
+      importDuration: meter.createHistogram(
+        'sync_import_duration',
+        'float',
+        'seconds',
+        'Duration of one Occtoo import call',
       ),
     };
     byMeter.set(meter, c);
@@ -92,7 +101,18 @@ export function recordRetry(api: 'bluestone' | 'occtoo', reason: string): void {
 }
 
 export function recordImportLatency(source: string, ms: number): void {
-  counters()?.importLatency.record(Math.round(ms), { source });
+  counters()?.importDuration.record(ms / 1000, { source });
+}
+
+/** Entities deleted outside a sync's pages (archive notices, reconciliation), which recordPage counts. */
+export function recordDeleted(source: string, entities: number): void {
+  counters()?.deleted.add(entities, { source });
+}
+
+/** Entities Occtoo accepted with cleared values (a value or a language Bluestone no longer has). */
+export function recordCleared(source: string, entities: number): void {
+  // Zero too: the series exists from the first page on, so rates and alerts work before a clear.
+  counters()?.cleared.add(entities, { source });
 }
 
 /**

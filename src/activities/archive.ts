@@ -6,6 +6,7 @@ import { deleteEntity, mediaAssetsOf, productKeyOf, sanitizeKey } from '../mappi
 import { pushEntities } from '../occtoo/push';
 import { deleteMediaNoLongerShown } from '../pipeline/media-references';
 import type { SentEntity } from '../state/record';
+import { recordDeleted } from '../telemetry';
 
 /** Archive notices: products Bluestone archived are deleted from Occtoo, unless published again since. */
 export function createArchiveActivities(deps: SyncDeps) {
@@ -89,6 +90,7 @@ export function createArchiveActivities(deps: SyncDeps) {
         );
         const refused = new Map(pushed.setAside.map((s) => [s.key, s.reason]));
         result.deleted = [...idOfKey.keys()].filter((k) => !refused.has(k));
+        recordDeleted(productsSource, result.deleted.length);
         for (const [key, reason] of refused)
           result.notDeleted.push({
             productId: idOfKey.get(key) ?? key,

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
+import { HEALTH_CHECK_SUMMARY } from '../client/summaries';
 import { healthCheck } from '../workflows/health-check';
 import { requireAdmin } from './auth';
 
@@ -69,6 +70,7 @@ export function healthRouter(deps: {
           // Under the task queue, like every workflow of this deployment.
           workflowId: `${config.temporal.taskQueue}/health-check-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
           workflowExecutionTimeout: '10 seconds',
+          staticSummary: HEALTH_CHECK_SUMMARY,
         });
       } catch (err) {
         body.status = 'degraded';

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { handOff, MalformedDeliveryError, planDelivery, type HandOffResult } from '../client/webhooks';
+import { inRequestSpan, traceRequest } from '../tracing';
 import { requireWebhookSecret } from './auth';
 import type { DeliveryOutcome, GatewayMetrics, RejectionReason } from './metrics';
 import { answerTemporalBusy, temporalBusy } from './temporal-errors';
@@ -133,12 +134,15 @@ export function webhookRouter(deps: {
 
     let result: HandOffResult;
     try {
-      result = await handOff(temporal, config.temporal, plan.handOffs, {
-        onAccepted: (item, outcome) => {
-          if (outcome === 'duplicate') metrics.duplicates.inc({ kind: item.kind });
-          else metrics.workflowStarts.inc({ kind: item.kind });
-        },
-      });
+      // Under the request's span: the signal-with-start carries it to the workflows (src/tracing.ts).
+      result = await inRequestSpan(res, () =>
+        handOff(temporal, config.temporal, plan.handOffs, {
+          onAccepted: (item, outcome) => {
+            if (outcome === 'duplicate') metrics.duplicates.inc({ kind: item.kind });
+            else metrics.workflowStarts.inc({ kind: item.kind });
+          },
+        }),
+      );
     } catch (err) {
       const busy = temporalBusy(err);
       if (!busy) {
@@ -176,6 +180,7 @@ export function webhookRouter(deps: {
     res.status(200).json(answer);
   };
 
-  router.post(WEBHOOK_PATHS, readBody, authenticate, receive);
+  // One span per delivery (refused ones too), the start of the trace that its workflows continue.
+  router.post(WEBHOOK_PATHS, traceRequest(), readBody, authenticate, receive);
   return router;
 }

@@ -1,3 +1,4 @@
+import { refreshSummary } from '../client/summaries';
 import type { RefreshSyncsResult } from '../shared/sync-types';
 import { refreshSyncs } from '../workflows/refresh-syncs';
 import { parseDays } from './args';
@@ -27,7 +28,7 @@ export const refreshCommand: Command = {
       idPrefix: 'refresh-syncs-manual',
       kind: 'refresh',
       args: [{ days }],
-      summary: `Refresh (manual): syncs of the last ${days} day(s)`,
+      summary: refreshSummary(days),
     });
     const wait = values.wait === true;
     announce(out, `a refresh of the last ${days} day(s)`, started, wait);

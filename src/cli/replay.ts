@@ -46,7 +46,17 @@ export const replayCommand: Command = {
     out.line(`Replaying ${workflowId} (run ${resolvedRunId}, ${events} events) against the current code...`);
     const report = { workflowId, runId: resolvedRunId, events };
     try {
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('../workflows') }, history, workflowId);
+      // With the workflow interceptors of the worker's bundle (src/tracing.ts), as it runs them.
+      const { TRACING_WORKFLOW_MODULES, workflowTracingSinks } = await import('../tracing');
+      await Worker.runReplayHistory(
+        {
+          workflowsPath: require.resolve('../workflows'),
+          interceptors: { workflowModules: TRACING_WORKFLOW_MODULES },
+          sinks: workflowTracingSinks(),
+        },
+        history,
+        workflowId,
+      );
     } catch (err) {
       if (!(err instanceof DeterminismViolationError || err instanceof ReplayError)) throw err;
       const what = err instanceof DeterminismViolationError ? 'Non-deterministic' : 'Replay failed';

@@ -1,3 +1,4 @@
+import { setupSummary } from '../client/summaries';
 import type { SetupResult } from '../shared/sync-types';
 import { setupSync } from '../workflows/setup-sync';
 import type { Command } from './command';
@@ -19,7 +20,7 @@ export const setupCommand: Command = {
       idPrefix: 'setup-sync',
       kind: 'setup',
       args: [],
-      summary: 'Setup data (manual)',
+      summary: setupSummary('manual'),
     });
     const wait = values.wait === true;
     announce(out, 'a setup sync', started, wait);

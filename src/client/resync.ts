@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { ResyncInput } from '../shared/sync-types';
 import { resyncProducts } from '../workflows/resync-products';
 import { syncSearchAttributes } from './search-attributes';
+import { resyncSummary } from './summaries';
 import { workflowUiUrl, type StartedSync } from './syncs';
 
 /** Resyncs may overlap (each names its own products): every start gets an id of its own. */
@@ -22,7 +23,7 @@ export async function startResync(client: Client, config: Config, input: ResyncI
     workflowId,
     args: [input],
     typedSearchAttributes: syncSearchAttributes('resync', config),
-    staticSummary: `Resync of ${input.productIds.length === 1 ? `product ${input.productIds[0]}` : `${input.productIds.length} products`}${input.contexts ? ` in ${input.contexts.join(', ')}` : ''}`,
+    staticSummary: resyncSummary(input),
   });
   return {
     workflowId,

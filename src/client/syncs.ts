@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import type { Config } from '../config';
 import { syncSearchAttributes } from './search-attributes';
+import { fullSyncSummary } from './summaries';
 import {
   fullSyncWorkflowId,
   type FullSyncInput,
@@ -83,7 +84,7 @@ export async function startFullSync(
       args: [{ ...input, categories, products }],
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: syncSearchAttributes('full', config),
-      staticSummary: `${input.dryRun ? 'Dry run of a full sync' : 'Full sync'} of ${categories && products ? 'categories and products' : categories ? 'categories' : 'products'}${input.force ? ', forced (every entity re-sent)' : ''}${input.allowMassDelete ? ', mass delete allowed' : ''}`,
+      staticSummary: fullSyncSummary(config, input),
     });
     return {
       workflowId,

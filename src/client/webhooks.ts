@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { WebhookEnvelope } from '../bluestone/types';
 import type { Config } from '../config';
 import { syncSearchAttributes } from './search-attributes';
+import { coordinatorSummary } from './summaries';
 import { syncCoordinatorWorkflowId, type ArchiveNotice, type SyncDoneNotice } from '../shared/sync-types';
 import { archiveNoticeSignal, syncDoneSignal } from '../shared/messages';
 import { syncCoordinator } from '../workflows/sync-coordinator';
@@ -189,6 +190,7 @@ function coordinatorStart(target: Target) {
     taskQueue: target.taskQueue,
     args: [{}] as [Record<string, never>],
     typedSearchAttributes: syncSearchAttributes('coordinator', { temporal: target }),
+    staticSummary: coordinatorSummary(target.taskQueue),
   };
 }
 

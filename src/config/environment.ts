@@ -421,9 +421,41 @@ export const environmentSchema = z.object({
     {
       section: 'Temporal',
       description:
-        "The worker's Prometheus endpoint (`/metrics`: Temporal's and the sync's metrics), or `off`.",
+        "The worker's HTTP endpoint, or `off`: `/metrics` (Prometheus: Temporal's and the sync's metrics), `/healthz` (alive) and `/readyz` (polling its task queue; not while starting or draining). The default answers on this machine only; in a container set `0.0.0.0:9464` (the image does), so that Prometheus and the orchestrator's probes reach it.",
       example: '0.0.0.0:9464',
       default: '127.0.0.1:9464',
+    },
+  ),
+
+  WORKER_DEPLOYMENT_NAME: setting(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, "may only hold letters, digits, '_' and '-' (e.g. bluestone-occtoo)")
+      .optional(),
+    {
+      section: 'Temporal',
+      description:
+        'Worker Deployment Versioning (with `WORKER_BUILD_ID`): the deployment these workers belong to. A full sync finishes on the version that started it; the coordinator and the refresh move to the current version. Make a version current with `temporal worker deployment set-current-version` (docs/operations.md, "Deploying new workflow code").',
+      example: 'bluestone-occtoo',
+      whenUnset: 'unversioned workers (any worker of the task queue takes any task)',
+    },
+  ),
+  WORKER_BUILD_ID: setting(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^[A-Za-z0-9._+-]{1,255}$/,
+        "may only hold letters, digits, '.', '_', '+' and '-' (e.g. the image tag 1.4.0)",
+      )
+      .optional(),
+    {
+      section: 'Temporal',
+      description:
+        "Worker Deployment Versioning (with `WORKER_DEPLOYMENT_NAME`): this worker's version, e.g. the image tag; every change of workflow code needs a new one.",
+      example: '1.4.0',
+      whenUnset: 'unversioned workers',
     },
   ),
 
@@ -452,5 +484,18 @@ export const environmentSchema = z.object({
     section: 'Logging',
     description: '`json` (one JSON object a line) or `pretty`.',
     whenUnset: '`pretty` on a terminal, `json` otherwise',
+  }),
+
+  OTEL_EXPORTER_OTLP_ENDPOINT: setting(url.optional(), {
+    section: 'Traces',
+    description:
+      "OpenTelemetry traces, sent over OTLP/HTTP to `<endpoint>/v1/traces` (the collector's HTTP port, usually 4318): one trace from a webhook request through the coordinator's signal, the incremental sync and its activities. The OTLP exporter's own variables (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`) apply too.",
+    example: 'http://otel-collector:4318',
+    whenUnset: 'no traces',
+  }),
+  OTEL_SERVICE_NAME: setting(text.default('bluestone-occtoo-sync'), {
+    section: 'Traces',
+    description: "The traces' `service.name`.",
+    default: 'bluestone-occtoo-sync',
   }),
 });

@@ -19,6 +19,15 @@ export const configSchema = environmentSchema
       }
       seen.add(extra.context);
     }
+    // A version needs both halves: one alone would silently run unversioned.
+    if (!c.WORKER_DEPLOYMENT_NAME !== !c.WORKER_BUILD_ID) {
+      const missing = c.WORKER_DEPLOYMENT_NAME ? 'WORKER_BUILD_ID' : 'WORKER_DEPLOYMENT_NAME';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `is required with ${missing === 'WORKER_BUILD_ID' ? 'WORKER_DEPLOYMENT_NAME' : 'WORKER_BUILD_ID'} (Worker Deployment Versioning needs both; unset both to run unversioned)`,
+      });
+    }
   })
   .transform((c) =>
     unsetIsOptional({
@@ -78,6 +87,11 @@ export const configSchema = environmentSchema
         dataDir: c.DATA_DIR,
         shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
         metricsAddress: c.WORKER_METRICS_ADDRESS === 'off' ? undefined : c.WORKER_METRICS_ADDRESS,
+        // Worker Deployment Versioning: on only when both are set (checked above).
+        deployment:
+          c.WORKER_DEPLOYMENT_NAME && c.WORKER_BUILD_ID
+            ? { deploymentName: c.WORKER_DEPLOYMENT_NAME, buildId: c.WORKER_BUILD_ID }
+            : undefined,
         apiKey: c.TEMPORAL_API_KEY,
         // TLS when asked for, when certificates are given, or with an API key (Temporal Cloud).
         tls:
@@ -92,6 +106,7 @@ export const configSchema = environmentSchema
       },
       database: { url: c.DATABASE_URL },
       log: { level: c.LOG_LEVEL, format: c.LOG_FORMAT },
+      tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME },
       // What every sync leaves out; applied in src/mapping/filters.ts.
       filters: {
         productTypes: c.SYNC_PRODUCT_TYPES,

@@ -29,6 +29,7 @@ export const SECTIONS = [
   'Temporal',
   'Database',
   'Logging',
+  'Traces',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 

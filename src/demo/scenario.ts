@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startFullSync } from '../client/syncs';
 import { syncSearchAttributes } from '../client/search-attributes';
+import { setupSummary } from '../client/summaries';
 import { formatCount } from '../cli/format';
 import type { Config } from '../config';
 import {
@@ -147,6 +148,7 @@ export async function runScenario(args: DemoArgs, demo: StartedDemo): Promise<nu
     taskQueue,
     workflowId: setupId,
     typedSearchAttributes: syncSearchAttributes('setup', config),
+    staticSummary: setupSummary('demo'),
   });
   const setup = (await step(setupHandle.result())) as SetupResult;
   links.push({ label: 'setup sync', workflowId: setupId, runId: setupHandle.firstExecutionRunId });

@@ -15,6 +15,7 @@ import {
   type SourceReconciliation,
 } from '../shared/reconciliation';
 import type { SightingQuery, SyncRecord, UnseenKey } from '../state/record';
+import { recordCleared, recordDeleted } from '../telemetry';
 import { vanishedProperties } from './record-diff';
 
 /**
@@ -354,7 +355,10 @@ export async function applyReconciliation(
         done,
       );
     }
-    if (!dryRun) await record!.forget(target.source, deleted);
+    if (!dryRun) {
+      await record!.forget(target.source, deleted);
+      recordDeleted(target.source, deleted.length);
+    }
     add(done.deleted, deleted);
     for (const language of done.cleared) {
       const kept = served.byLanguage.get(language.language);
@@ -373,7 +377,10 @@ export async function applyReconciliation(
       const accepted = new Set(await send(target.source, clears, done));
       // A row with nothing recorded has nothing to clear: forgotten all the same.
       const cleared = rows.filter((r) => r.properties.length === 0 || accepted.has(r.key)).map((r) => r.key);
-      if (!dryRun) await record!.forgetLanguage(target.source, language.language, cleared);
+      if (!dryRun) {
+        await record!.forgetLanguage(target.source, language.language, cleared);
+        recordCleared(target.source, cleared.length);
+      }
       add(language, cleared);
     }
   }

@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { OcctooClient } from '../occtoo/client';
 import { pushEntities, type PushOptions, type PushResult } from '../occtoo/push';
 import type { DryRunNote, PropertySlot, SentEntity, SyncRecord } from '../state/record';
+import { recordCleared } from '../telemetry';
 import { diffPage, type Candidate, type DiffSettings, type PageDiff } from './record-diff';
 
 /** Who read a page and when: what the record needs beside the entities. */
@@ -165,9 +166,10 @@ export async function recordPage(
     return [];
   }
   const accepted: SentEntity[] = [];
-  for (const { diff, pushed } of pushes) {
+  for (const { settings, diff, pushed } of pushes) {
     const refused = new Set(pushed.setAside.map((s) => s.key));
     for (const entity of diff.toRecord.values()) if (!refused.has(entity.key)) accepted.push(entity);
+    recordCleared(settings.source, [...diff.clearing.keys()].filter((key) => !refused.has(key)).length);
   }
   const seen = pushes.flatMap(({ settings, diff }) => {
     const keys = [...diff.unchanged, ...diff.older];

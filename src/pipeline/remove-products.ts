@@ -7,6 +7,7 @@ import type { OcctooClient } from '../occtoo/client';
 import { pushEntities } from '../occtoo/push';
 import type { ContextPlan, SetAsideEntity } from '../shared/sync-types';
 import type { SyncRecord } from '../state/record';
+import { recordCleared } from '../telemetry';
 import { deleteEntities } from './delete-entities';
 import { deleteMediaNoLongerShown } from './media-references';
 import { vanishedProperties } from './record-diff';
@@ -135,6 +136,7 @@ export async function removeProducts(
         })
       : { sent: 0, setAside: [] };
     const refused = new Map(pushed.setAside.map((s) => [s.key, s.reason]));
+    recordCleared(source, clears.filter((c) => !refused.has(c.key)).length);
     // A row with nothing recorded has nothing to clear: forgotten all the same.
     await record?.forgetLanguage(
       source,

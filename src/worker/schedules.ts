@@ -7,6 +7,7 @@ import {
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { syncSearchAttributes } from '../client/search-attributes';
+import { refreshSummary } from '../client/summaries';
 import { refreshSyncs } from '../workflows/refresh-syncs';
 
 export function refreshScheduleId(config: Pick<Config, 'temporal'>): string {
@@ -49,6 +50,7 @@ export async function ensureRefreshSchedule(
     taskQueue: config.temporal.taskQueue,
     workflowId: `${config.temporal.taskQueue}/refresh-syncs`,
     typedSearchAttributes: syncSearchAttributes('refresh', config),
+    staticSummary: refreshSummary(config.sync.lookbackDays, config.sync.refreshSchedule),
   };
   const policies = { overlap: 'SKIP' as const, catchupWindow: '1 hour' as const };
   try {

@@ -8,25 +8,43 @@ import {
 import type { Activities } from '../activities';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { workflowTracingSinks, type Tracing } from '../tracing';
 import { prepareWorkflowBundle } from './workflow-bundle';
 
 let runtimeInstalled = false;
+let coreMetricsUrl: string | undefined;
 
 /**
  * Installs the Temporal runtime once per process, with our logger. Signals are left to our
- * own shutdown sequence (worker first, then the gateway, then the embedded server).
+ * own shutdown sequence (worker first, then the gateway, then the embedded server). With
+ * `metricsAddress` (a loopback host:port that the worker endpoint relays, src/worker/endpoint.ts),
+ * the SDK exports Temporal's metrics and the sync's there, named the Prometheus way: counters end
+ * in `_total`, durations are seconds and end in `_seconds`. Returns the exporter's URL when this
+ * process's runtime has one (a runtime installed earlier without it, as in tests, has none).
  */
-export function installRuntime(logger: Logger, metricsAddress?: string): void {
-  if (runtimeInstalled) return;
+export function installRuntime(logger: Logger, metricsAddress?: string): string | undefined {
+  if (runtimeInstalled) return coreMetricsUrl;
   Runtime.install({
     logger,
     shutdownSignals: [],
-    // Temporal's own worker metrics and the sync's (src/telemetry.ts), for Prometheus.
     ...(metricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: metricsAddress,
+                countersTotalSuffix: true,
+                unitSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          },
+        }
       : {}),
   });
   runtimeInstalled = true;
+  coreMetricsUrl = metricsAddress ? `http://${metricsAddress}/metrics` : undefined;
+  return coreMetricsUrl;
 }
 
 export interface SyncWorkerOptions {
@@ -37,6 +55,8 @@ export interface SyncWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   taskQueue?: string;
   overrides?: WorkerOverrides;
+  /** Traces (src/tracing.ts); without it the bundle's workflow interceptors export nowhere. */
+  tracing?: Tracing;
 }
 
 /** What tests change: e.g. no shutdown grace, so a test's worker stops at once between tests. */
@@ -67,6 +87,28 @@ function createWorker(options: SyncWorkerOptions, config: Config, workflowBundle
     // once per 80% of the heartbeat timeout) is what lets a retry resume at the last page. Beats
     // come about once a page, so a short window costs few calls.
     maxHeartbeatThrottleInterval: '100ms',
+    // The workflow interceptors are in every bundle (TRACING_WORKFLOW_MODULES): their sink always exists.
+    interceptors: options.tracing?.workerInterceptors,
+    sinks: workflowTracingSinks(options.tracing),
+    ...deploymentOptions(config),
     ...options.overrides,
   });
+}
+
+/**
+ * Worker Deployment Versioning, when WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID are set: this
+ * worker takes only the tasks routed to its version. Workflows upgrade to the current version by
+ * default; those that must finish on the code that started them say PINNED themselves
+ * (setWorkflowOptions in src/workflows). Unset, the worker is unversioned, as before.
+ */
+export function deploymentOptions(config: Config): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  const version = config.temporal.deployment;
+  if (!version) return {};
+  return {
+    workerDeploymentOptions: {
+      useWorkerVersioning: true,
+      version,
+      defaultVersioningBehavior: 'AUTO_UPGRADE',
+    },
+  };
 }

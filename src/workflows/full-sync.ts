@@ -92,7 +92,11 @@ async function syncAll(input: FullSyncInput): Promise<FullSyncResult> {
     plan = input.state.plan;
   } else {
     // Setup data first: it validates the contexts and publishes the schema to Occtoo (not in a dry run).
-    if (!dryRun) await executeChild(setupSync, { workflowId: `${workflowInfo().workflowId}/setup` });
+    if (!dryRun)
+      await executeChild(setupSync, {
+        workflowId: `${workflowInfo().workflowId}/setup`,
+        staticSummary: 'Setup data · first step of a full sync',
+      });
     plan = await planFullSync({ contexts: input.contexts });
     if (patched(RECORD_PATCH))
       notes = await emptyRecordNotes({ categories: syncCategories, products: syncProducts });
@@ -127,10 +131,14 @@ async function syncAll(input: FullSyncInput): Promise<FullSyncResult> {
         force: input.force,
         ...(dryRun ? { dryRun } : {}),
       };
+      // The chunk's summary in the Temporal UI (merged into the chunk options): source, context, pages.
+      const call = {
+        summary: `${source === 'categories' ? 'Categories' : 'Products'} · ${ctx.context} (${ctx.language}) · pages ${state.pages + 1}–${state.pages + chunkInput.maxPages}${dryRun ? ' · dry run' : ''}`,
+      };
       const result =
         source === 'categories'
-          ? await chunks.syncCategoryChunk(chunkInput)
-          : await chunks.syncProductChunk(chunkInput);
+          ? await chunks.syncCategoryChunk.executeWithOptions(call, [chunkInput])
+          : await chunks.syncProductChunk.executeWithOptions(call, [chunkInput]);
       record(progress, state, result, ctx.context);
       report(progress);
       if (shouldPause()) pausing = true;

@@ -72,13 +72,12 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Incr
     const totals = result[source];
     let cursor: string | undefined;
     for (;;) {
-      const chunk = await applyDifferencesChunk({
-        syncId: input.syncId,
-        source,
-        pass,
-        cursor,
-        maxPages: options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK,
-      });
+      const maxPages = options.pagesPerChunk ?? DEFAULT_PAGES_PER_CHUNK;
+      // The chunk's summary in the Temporal UI (merged into the chunk options): source, context, pages.
+      const summary = `${source === 'categories' ? 'Categories' : 'Products'} of sync ${input.syncId} · ${pass.context} · pages ${totals.pages + 1}–${totals.pages + maxPages}`;
+      const chunk = await applyDifferencesChunk.executeWithOptions({ summary }, [
+        { syncId: input.syncId, source, pass, cursor, maxPages },
+      ]);
       addCounts(totals, chunk);
       totals.setAside += chunk.setAsideCount;
       result.setAside = addSetAside(result.setAside, chunk.setAside);

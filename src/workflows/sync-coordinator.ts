@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  metricMeter,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -32,6 +33,7 @@ import { archiveNoticeSignal, coordinatorStateQuery, syncDoneSignal } from '../s
 import { coordinatorLookupOptions } from './activity-options';
 import { archiveProducts } from './archive-products';
 import { incrementalSync } from './incremental-sync';
+import { NoticeTraces } from './notice-traces';
 
 /**
  * Runs started before this patch keep their first loop (`legacyLoop`) until they continue as new:
@@ -98,8 +100,11 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
   const environment = workflowInfo().typedSearchAttributes.get(SyncEnvironment);
 
   let lookingUp = 0;
+  const traces = new NoticeTraces();
   setHandler(syncDoneSignal, (notice) => {
+    traces.remember((notice as Partial<SyncDoneNotice> | undefined)?.syncId);
     q.incoming.push(notice);
+    reportBacklog(q);
   });
   setHandler(coordinatorStateQuery, () => ({
     ...state,
@@ -133,6 +138,7 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
       });
       return;
     }
+    traces.remember(notice.workflowId);
     // Only what the archive run needs: ids, state, context and time.
     const { workflowId, productIds, state: productState, context, timestamp } = notice;
     q.archives.push({
@@ -153,28 +159,30 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
     const { syncId, context } = next;
     let outcome: Outcome;
     try {
-      const result = await executeChild(incrementalSync, {
-        workflowId: incrementalSyncWorkflowId(prefix, syncId),
-        args: [
-          {
-            syncId,
-            context,
-            pass: next.pass,
-            problem: next.problem,
-            ...(next.failure ? { failure: next.failure } : {}),
-          },
-        ],
-        // A failed sync may be applied again (by a redelivery or the refresh job); a completed one not.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: SyncKind, value: 'incremental' },
-          { key: SyncId, value: syncId },
-          { key: BluestoneContext, value: context },
-          ...(environment ? [{ key: SyncEnvironment, value: environment }] : []),
-        ],
-        staticSummary: `Incremental sync ${syncId} (${context})`,
-      });
+      const result = await traces.within(syncId, () =>
+        executeChild(incrementalSync, {
+          workflowId: incrementalSyncWorkflowId(prefix, syncId),
+          args: [
+            {
+              syncId,
+              context,
+              pass: next.pass,
+              problem: next.problem,
+              ...(next.failure ? { failure: next.failure } : {}),
+            },
+          ],
+          // A failed sync may be applied again (by a redelivery or the refresh job); a completed one not.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: SyncKind, value: 'incremental' },
+            { key: SyncId, value: syncId },
+            { key: BluestoneContext, value: context },
+            ...(environment ? [{ key: SyncEnvironment, value: environment }] : []),
+          ],
+          staticSummary: `Sync ${syncId} · ${context}`,
+        }),
+      );
       if (result.status === 'applied') state.applied++;
       else state.skipped++;
       outcome = { syncId, context, outcome: result.status, detail: result.reason };
@@ -203,24 +211,26 @@ export async function syncCoordinator(input: SyncCoordinatorInput = {}): Promise
     const base = { syncId: workflowId, context: context ?? '-', kind: 'archive' as const };
     let outcome: Outcome;
     try {
-      const result = await executeChild(archiveProducts, {
-        workflowId,
-        args: [
-          {
-            productIds,
-            state: notice.state,
-            ...(context ? { context } : {}),
-            noticeTime: notice.timestamp,
-          },
-        ],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: SyncKind, value: 'archive' },
-          ...(environment ? [{ key: SyncEnvironment, value: environment }] : []),
-        ],
-        staticSummary: `Archive ${productIds.length} product(s): state ${notice.state}`,
-      });
+      const result = await traces.within(workflowId, () =>
+        executeChild(archiveProducts, {
+          workflowId,
+          args: [
+            {
+              productIds,
+              state: notice.state,
+              ...(context ? { context } : {}),
+              noticeTime: notice.timestamp,
+            },
+          ],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: SyncKind, value: 'archive' },
+            ...(environment ? [{ key: SyncEnvironment, value: environment }] : []),
+          ],
+          staticSummary: `Archive · ${productIds.length === 1 ? `product ${productIds[0]}` : `${productIds.length} products`} · ${notice.state}`,
+        }),
+      );
       state.archived = (state.archived ?? 0) + 1;
       const kept = result.kept?.length ?? 0;
       outcome = {
@@ -470,7 +480,23 @@ function archiveSummary(a: ArchiveNotice) {
   return { workflowId: a.workflowId, products: a.productIds.length, state: a.state, timestamp: a.timestamp };
 }
 
+/**
+ * The backlog for Prometheus (`sync_coordinator_backlog`): notices waiting, looked up or not,
+ * archive notices included. A metric is no command (not recorded while replaying), so no patch.
+ */
+function reportBacklog(q: Queue): void {
+  metricMeter
+    .createGauge(
+      'sync_coordinator_backlog',
+      'int',
+      undefined,
+      'Syncs and archive notices waiting in the sync coordinator',
+    )
+    .set(q.incoming.length + q.waiting.length + q.archives.length);
+}
+
 function report(state: CoordinatorState, q: Queue): void {
+  reportBacklog(q);
   const recent = state.recent
     .slice(0, 10)
     .map(

@@ -25,6 +25,7 @@ import {
 } from '../../src/shared/sync-types';
 import { syncCoordinator } from '../../src/workflows';
 import { LOOKUP_BATCH } from '../../src/workflows/sync-coordinator';
+import { workflowTracingSinks } from '../../src/tracing';
 import { waitFor } from '../support/processes';
 import { bundleWorkflows, connectTestEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -127,6 +128,7 @@ describe('syncCoordinator (stub activities)', () => {
       taskQueue,
       workflowBundle,
       activities: stubs.activities(),
+      sinks: workflowTracingSinks(),
     });
     running = worker.run();
   });

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { workflowTracingSinks } from '../../src/tracing';
 import { bundleWorkflows } from '../support/temporal';
 
 const HISTORIES = path.resolve(__dirname, '../histories');
@@ -31,6 +32,11 @@ describe('replay of recorded histories', () => {
 
   it.each(files)('%s replays against the current workflow code', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle }, history, workflowIds[file]);
+    // The bundle's tracing interceptors need their sink, as on a worker.
+    await Worker.runReplayHistory(
+      { workflowBundle, sinks: workflowTracingSinks() },
+      history,
+      workflowIds[file],
+    );
   });
 });

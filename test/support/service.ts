@@ -8,7 +8,13 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { PushTuning } from '../../src/pipeline/page-processor';
-import { startService, type Roles, type RunningGateway, type RunningService } from '../../src/service';
+import {
+  startService,
+  type Roles,
+  type RunningGateway,
+  type RunningService,
+  type ServiceOptions,
+} from '../../src/service';
 import { testConfig } from './config';
 import { freshTestDatabase } from './database';
 import { startSims, type Sims } from './sims';
@@ -18,6 +24,8 @@ export interface TestServiceOptions {
   /** `worker` unless a test needs the gateway too. */
   roles?: Roles;
   tuning?: PushTuning;
+  /** Traces to an exporter of the test's (an in-memory one). */
+  tracing?: ServiceOptions['tracing'];
 }
 
 /**
@@ -39,6 +47,7 @@ export async function startTestService(
     temporal: { connection: env.nativeConnection, client: env.client },
     workflowBundle,
     tuning: options.tuning,
+    tracing: options.tracing,
     // A test's worker stops at once between tests: in-flight activities are cancelled, not awaited.
     worker: { shutdownGraceTime: 0 },
     gateway: { host: '127.0.0.1', port: 0 },

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { TestWorkflowEnvironment, workflowInterceptorModules } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../src/logger';
+import { TRACING_WORKFLOW_MODULES } from '../../src/tracing';
 import { installRuntime } from '../../src/worker/worker';
 
 export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
@@ -25,15 +26,16 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
 export const WORKFLOW_BUNDLE_ENV = 'BOS_TEST_WORKFLOW_BUNDLE';
 
 /**
- * The workflows of src/workflows, bundled once per test run (by globalSetup); failed assertions
- * fail the workflow instead of retrying the task.
+ * The workflows of src/workflows, bundled once per test run (by globalSetup), with the
+ * interceptors of production bundles (tracing's); failed assertions fail the workflow instead of
+ * retrying the task.
  */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
   const bundled = process.env[WORKFLOW_BUNDLE_ENV];
   if (bundled) return { code: await readFile(bundled, 'utf8') };
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
-    workflowInterceptorModules,
+    workflowInterceptorModules: [...TRACING_WORKFLOW_MODULES, ...workflowInterceptorModules],
     logger: new DefaultLogger('WARN'),
   });
 }
