@@ -194,7 +194,6 @@ export function createFullSyncActivities(deps: SyncDeps) {
     async syncProductChunk(input: ChunkInput): Promise<ChunkResult> {
       // Bluestone silently restarts a stream whose cursor it does not know: notice it. Writes are
       // idempotent, so a restart costs time, not correctness; it is counted and logged.
-      let head = input.head;
       const result = await runChunk<Product>({
         source: 'products',
         cursor: input.cursor,
@@ -208,15 +207,18 @@ export function createFullSyncActivities(deps: SyncDeps) {
         },
         processPage: (items, signal, readAt) =>
           pages.processProducts(input.pass, items, signal, run(input, readAt)),
-        watchRestart: (cursor, items) => {
-          if (cursor === undefined) head = items[0]?.id;
+        watchRestart: (cursor, items, checkpoint) => {
+          // Kept in the checkpoint: a first chunk retried from its heartbeat has no head in its input.
+          if (cursor === undefined) checkpoint.head = items[0]?.id;
+          checkpoint.head ??= input.head;
+          const head = checkpoint.head;
           const restarted = cursor !== undefined && head !== undefined && items[0]?.id === head;
           if (restarted)
             deps.logger.warn('Bluestone restarted the product stream', { context: input.pass.context });
           return restarted;
         },
       });
-      return { ...result, head };
+      return { ...result, head: result.head ?? input.head };
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 import { ApiError, FailureType, toActivityFailure } from '../http/api-error';
 import { DIFFERENCES_PAGE_SIZE } from '../bluestone/client';
 import type { Category, Difference } from '../bluestone/types';
+import { sanitizeKey } from '../mapping';
 import { runChunk } from '../pipeline/chunk';
 import { numberedPageReader } from '../pipeline/page-stream';
 import { mapWithConcurrency } from '../http/concurrency';
@@ -72,16 +73,24 @@ export function createIncrementalSyncActivities(deps: SyncDeps) {
     importConcurrency: deps.tuning?.importConcurrency,
   };
 
-  async function deleteFromOcctoo(
-    source: string,
-    keys: string[],
+  /** Deletes categories by Bluestone id, under the keys they were sent with (sanitized ids). */
+  async function deleteCategories(
+    pass: ContextPlan,
+    ids: string[],
     outcome: PageOutcome,
     signal?: AbortSignal,
   ) {
-    const removed = await deleteEntities(deleteDeps, source, keys, signal);
+    const idOfKey = new Map(ids.map((id) => [sanitizeKey(id), id]));
+    const source = config.occtoo.categoriesSource;
+    const removed = await deleteEntities(deleteDeps, source, [...idOfKey.keys()], signal);
     outcome.deleted += removed.deleted.length;
     for (const s of removed.refused)
-      outcome.setAside.push({ source: 'products', id: s.key, reason: s.reason });
+      outcome.setAside.push({
+        source: 'categories',
+        context: pass.context,
+        id: idOfKey.get(s.key) ?? s.key,
+        reason: s.reason,
+      });
   }
 
   async function applyProductDifferences(pass: ContextPlan, diffs: Difference[], signal: AbortSignal) {
@@ -123,8 +132,7 @@ export function createIncrementalSyncActivities(deps: SyncDeps) {
     const present = new Set(found.map((c) => c.id));
     const gone = diffs.filter((d) => d.diffType === 'DELETE' && !present.has(d.id)).map((d) => d.id);
     // As in the original provider, a deleted category is deleted in Occtoo (from the default context).
-    if (gone.length && pass.isDefault)
-      await deleteFromOcctoo(config.occtoo.categoriesSource, gone, outcome, signal);
+    if (gone.length && pass.isDefault) await deleteCategories(pass, gone, outcome, signal);
     return outcome;
   }
 

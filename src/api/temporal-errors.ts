@@ -27,6 +27,43 @@ export function temporalBusy(err: unknown): TemporalBusy | undefined {
   return undefined;
 }
 
+// grpc-js `status` names, for answers that say what Temporal said.
+const GRPC_STATUS = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+/**
+ * Temporal's own "no" (PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND, a message too large…): the
+ * gRPC status name and its details, or undefined when Temporal did not answer (see temporalBusy)
+ * or the error is not a gRPC one.
+ */
+export function temporalRefusal(err: unknown): { status: string; details: string } | undefined {
+  if (temporalBusy(err)) return undefined;
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (isGrpcServiceError(current))
+      return { status: GRPC_STATUS[current.code] ?? `status ${current.code}`, details: current.details };
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** True when Temporal could not be reached (as opposed to Temporal answering "no"). */
 export function isTemporalUnavailable(err: unknown): boolean {
   return temporalBusy(err) === 'unreachable';

@@ -6,7 +6,7 @@ import { handOff, MalformedDeliveryError, planDelivery, type HandOffResult } fro
 import { inRequestSpan, traceRequest } from '../tracing';
 import { requireWebhookSecret } from './auth';
 import type { DeliveryOutcome, GatewayMetrics, RejectionReason } from './metrics';
-import { answerTemporalBusy, temporalBusy } from './temporal-errors';
+import { answerTemporalBusy, temporalBusy, temporalRefusal } from './temporal-errors';
 import { eventTypeLabel, isKnownEventType, parseWebhookEnvelope } from './webhook-schema';
 
 /**
@@ -16,7 +16,8 @@ import { eventTypeLabel, isKnownEventType, parseWebhookEnvelope } from './webhoo
  * Order: size limit, authentication (over the raw bytes), content type, JSON, envelope shape;
  * then every event is planned before any is handed to Temporal, and the answer is 2xx only
  * once Temporal accepted all of them. Bluestone retries 503 only with Retry-After (§11.4), so
- * Temporal unreachable or overloaded (RESOURCE_EXHAUSTED) answers 503 with it.
+ * Temporal unreachable or overloaded (RESOURCE_EXHAUSTED) answers 503 with it; Temporal refusing
+ * (PERMISSION_DENIED, INVALID_ARGUMENT…) answers 500 without it, naming Temporal's answer.
  */
 
 export const WEBHOOK_PATHS = ['/webhooks/bluestone', '/DataSync', '/ProductDelete'];
@@ -133,28 +134,54 @@ export function webhookRouter(deps: {
     }
 
     let result: HandOffResult;
+    // Events Temporal took before a failure: a redelivery hands them over again, and the
+    // coordinator counts them as duplicates (same sync id, same derived archive id).
+    const accepted: number[] = [];
     try {
       // Under the request's span: the signal-with-start carries it to the workflows (src/tracing.ts).
       result = await inRequestSpan(res, () =>
         handOff(temporal, config.temporal, plan.handOffs, {
           onAccepted: (item, outcome) => {
+            accepted.push(item.index);
             if (outcome === 'duplicate') metrics.duplicates.inc({ kind: item.kind });
             else metrics.workflowStarts.inc({ kind: item.kind });
           },
         }),
       );
     } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
       const busy = temporalBusy(err);
       if (!busy) {
         metrics.deliveries.inc({ outcome: 'failed' });
-        throw err;
+        const refusal = temporalRefusal(err);
+        if (!refusal) throw err;
+        // Temporal said no: the same delivery gets the same answer until an operator fixes the
+        // deployment, so no Retry-After (which asks Bluestone to redeliver). Not a 2xx (the
+        // notice was not taken) nor 401/403 (those mean a wrong webhook secret, and Bluestone
+        // never redelivers them): Bluestone's two redeliveries of any other status, 10 minutes
+        // apart (§11.4), give a fix time to land; the next full sync repairs what they miss.
+        logger.error('Webhook delivery not accepted: Temporal refused the hand-off', {
+          path: req.path,
+          events: plan.received,
+          acceptedEvents: accepted,
+          temporalStatus: refusal.status,
+          error,
+        });
+        res.status(500).json({
+          error:
+            `Temporal refused the hand-off (${refusal.status}: ${refusal.details}). Usually the ` +
+            `gateway's Temporal setup: check TEMPORAL_NAMESPACE, its credentials (TEMPORAL_API_KEY ` +
+            `or TLS client certificate) and their permissions, and the namespace's search attributes.`,
+          acceptedEvents: accepted,
+        });
+        return;
       }
       metrics.deliveries.inc({
         outcome: busy === 'unreachable' ? 'temporal_unavailable' : 'temporal_overloaded',
       });
       logger.warn(
         `Webhook delivery not accepted: Temporal is ${busy}; Bluestone will redeliver after Retry-After`,
-        { path: req.path, events: plan.received, error: err instanceof Error ? err.message : String(err) },
+        { path: req.path, events: plan.received, acceptedEvents: accepted, error },
       );
       answerTemporalBusy(res, busy, TEMPORAL_RETRY_AFTER_SECONDS, 'redeliver');
       return;

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApiError, FailureType } from '../http/api-error';
 import { mapWithConcurrency } from '../http/concurrency';
 import { prepareImport } from './batching';
@@ -10,6 +11,10 @@ export interface PushOptions {
   concurrency: number;
   /** Entities per import call. */
   batchSize: number;
+  /**
+   * Occtoo's `correlationId` on every import call: the sync run's id. Left out, the running
+   * activity's workflow run id, so that no import of a run goes without one.
+   */
   correlationId?: string;
   signal?: AbortSignal;
 }
@@ -59,14 +64,24 @@ export async function pushEntities(
     setAside: rejected.map((r) => ({ key: r.key, reason: r.reasons.join('; ') })),
   };
   const isolation: Isolation = { accepted: 0, rejectedAlone: 0 };
+  const importing = { ...options, correlationId: options.correlationId ?? activityRunId() };
   const outcomes = await mapWithConcurrency(batches, options.concurrency, (batch) =>
-    importIsolating(occtoo, source, batch, options, isolation),
+    importIsolating(occtoo, source, batch, importing, isolation),
   );
   for (const outcome of outcomes) {
     result.sent += outcome.sent;
     result.setAside.push(...outcome.setAside);
   }
   return result;
+}
+
+/** The workflow run of the activity pushing, if any (Temporal's run ids are the GUIDs Occtoo expects). */
+function activityRunId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.runId;
+  } catch {
+    return undefined; // not in an activity (a script, a unit test)
+  }
 }
 
 async function importIsolating(

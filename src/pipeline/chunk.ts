@@ -29,8 +29,11 @@ export interface ChunkSpec<T> {
   readPage(cursor: string | undefined, signal: AbortSignal): Promise<StreamPage<T>>;
   /** `readAt`: when the page's read started (the record orders writes by it). */
   processPage(items: T[], signal: AbortSignal, readAt: number): Promise<PageOutcome>;
-  /** Called with every page read; true means the stream restarted (counted). */
-  watchRestart?(cursor: string | undefined, items: T[]): boolean;
+  /**
+   * Called with every page read; true means the stream restarted (counted). `checkpoint.head`
+   * keeps the stream's first id in the heartbeat, so a resumed attempt still knows it.
+   */
+  watchRestart?(cursor: string | undefined, items: T[], checkpoint: { head?: string }): boolean;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function runChunk<T>(spec: ChunkSpec<T>): Promise<ChunkResult> {
         const readAt = Date.now();
         const page = await spec.readPage(cursor, signal);
         readAtOf.set(page.items, readAt);
-        if (spec.watchRestart?.(cursor, page.items)) total.restarts++;
+        if (spec.watchRestart?.(cursor, page.items, total)) total.restarts++;
         return page;
       },
       processPage: (items) => spec.processPage(items, signal, readAtOf.get(items) ?? Date.now()),

@@ -8,6 +8,8 @@ export interface DeleteDeps {
   record?: SyncRecord;
   batchSize: number;
   importConcurrency?: number;
+  /** The run's id on the delete imports (pushEntities falls back to the activity's run). */
+  correlationId?: string;
 }
 
 export interface DeleteOutcome {
@@ -32,6 +34,7 @@ export async function deleteEntities(
   const pushed = await pushEntities(deps.occtoo, source, unique.map(deleteEntity), {
     concurrency: deps.importConcurrency ?? 4,
     batchSize: deps.batchSize,
+    correlationId: deps.correlationId,
     signal,
   });
   const refused = new Set(pushed.setAside.map((s) => s.key));

@@ -270,7 +270,8 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     const options = {
       concurrency: tuning.importConcurrency,
       batchSize: config.occtoo.batchSize,
-      correlationId: undefined,
+      // The run's id (a full sync's first run, stable across continue-as-new): one per run in Occtoo.
+      correlationId: run.runId,
       signal,
       dryRun: run.dryRun,
     };
@@ -338,7 +339,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
       outcome.setAside.push({ source: 'media', context: pass.context, id: s.key, reason: s.reason });
     }
     if (lookups.ownKeys && !run.dryRun)
-      await deleteOldNumbers(pass, sending, pushes[0], lookups.ownKeys, outcome, signal);
+      await deleteOldNumbers(pass, sending, pushes[0], lookups.ownKeys, outcome, run.runId, signal);
     return superseded;
   }
 
@@ -433,6 +434,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     pushedEntities: { pushed: { setAside: { key: string }[] } },
     ownKeys: Promise<SentEntity[]>,
     outcome: PageOutcome,
+    correlationId: string,
     signal?: AbortSignal,
   ): Promise<void> {
     const refused = new Set(pushedEntities.pushed.setAside.map((s) => s.key));
@@ -447,7 +449,13 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     );
     if (old.length === 0) return;
     const removed = await deleteEntities(
-      { occtoo, record, batchSize: config.occtoo.batchSize, importConcurrency: tuning.importConcurrency },
+      {
+        occtoo,
+        record,
+        batchSize: config.occtoo.batchSize,
+        importConcurrency: tuning.importConcurrency,
+        correlationId,
+      },
       config.occtoo.productsSource,
       old.map((r) => r.key),
       signal,
@@ -518,6 +526,7 @@ export function createPageProcessor(deps: PageDeps, tuning: PushTuning = DEFAULT
     const pushed = await pushEntities(occtoo, config.occtoo.productsSource, deletes, {
       concurrency: tuning.importConcurrency,
       batchSize: config.occtoo.batchSize,
+      correlationId: run.runId,
       signal,
     });
     outcome.deleted += pushed.sent;

@@ -260,6 +260,8 @@ export async function applyReconciliation(
   const push = {
     concurrency: deps.tuning?.importConcurrency ?? 4,
     batchSize: config.occtoo.batchSize,
+    // The full sync's id (its first run): its removals carry the same correlationId as its sends.
+    correlationId: input.runId,
     signal: options.signal,
   };
   const contexts = allContexts(config);

@@ -5,7 +5,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
-import { mulberry32 } from '../../src/sim/catalog';
+import { createHash } from 'node:crypto';
+import { mulberry32, type HostileKind } from '../../src/sim/catalog';
 import { compareSource, expectedOcctooState, compareWithOcctoo } from '../../src/sim/expected-state';
 import { fullSync } from '../../src/workflows';
 import type { Config } from '../../src/config';
@@ -16,6 +17,35 @@ import { startTestService } from '../support/service';
 import { DEFAULT_PUSH_TUNING } from '../../src/pipeline/page-processor';
 
 const FAST_MEDIA = { ...DEFAULT_PUSH_TUNING, mediaPollIntervalMs: 20 };
+
+const sha256Prefix = (raw: string) => createHash('sha256').update(raw, 'utf8').digest('hex').slice(0, 8);
+/** Letters docs/mapping.md transliterates beyond what Unicode decomposition does. */
+const TRANSLITERATED: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  ø: 'o',
+  œ: 'oe',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+};
+
+/**
+ * An Occtoo key as docs/mapping.md ("Sanitizing") spells it out, written from the document and
+ * sharing no code with the service: a valid id unchanged; anything else transliterated, every
+ * character still not allowed made `_`, cut to fit, then `-` and 8 hex digits of the original's SHA-256.
+ */
+function keyByDocumentedRule(raw: string): string {
+  if (/^[A-Za-z0-9_-]{1,256}$/.test(raw)) return raw;
+  const converted = [...raw]
+    .map((c) => TRANSLITERATED[c] ?? c)
+    .join('')
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^A-Za-z0-9_-]/gu, '_');
+  return `${converted.slice(0, 256 - 9)}-${sha256Prefix(raw)}`;
+}
 
 describe('fullSync', () => {
   let env: TestWorkflowEnvironment;
@@ -127,9 +157,55 @@ describe('fullSync', () => {
     const expected = expectedOcctooState(sims.catalog, config);
     expect(compareSource('products', expected.products, sims.occtoo.entities('products'))).toEqual([]);
     expect(expected.products.size).toBeGreaterThan(20);
-    const hostile = sims.catalog.hostile.filter((h) => h.kind.startsWith('product-number'));
-    expect(hostile.length).toBeGreaterThan(0);
-    for (const key of sims.occtoo.entities('products').keys()) expect(key).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+
+    // The rule as written here gives the document's own examples.
+    expect(
+      ['SKU-100', 'a.b', 'a/b', 'Größe', 'Grösse', 'SKU 12/34', 'N'.repeat(300)].map(keyByDocumentedRule),
+    ).toEqual([
+      'SKU-100',
+      'a_b-2e7336dc',
+      'a_b-c14cddc0',
+      'Grosse-aedc3f80',
+      'Grosse-f4a378e7',
+      'SKU_12_34-b473d57c',
+      `${'N'.repeat(247)}-227343bd`,
+    ]);
+    // Each product under the key docs/mapping.md gives its number, worked out here from the
+    // document, not by the service's code; the hostile numbers by name.
+    const catalog = sims.catalog.productsIn('en');
+    const numbered = catalog.filter((p) => p.number);
+    const keyed = new Map(numbered.map((p) => [keyByDocumentedRule(p.number!), p.id]));
+    expect(keyed.size).toBe(numbered.length);
+    const products = sims.occtoo.entities('products');
+    expect(new Set(products.keys())).toEqual(new Set(keyed.keys()));
+    for (const [key, id] of keyed)
+      expect(products.get(key)!.properties).toContainEqual({ id: 'Id', value: id });
+    const hostileNumber = (kind: HostileKind) => {
+      const planted = sims!.catalog.hostile.find((h) => h.kind === kind)!;
+      return sims!.catalog.product(planted.id, 'en')!.number!;
+    };
+    const space = hostileNumber('product-number-with-space');
+    const dot = hostileNumber('product-number-with-dot');
+    const slash = hostileNumber('product-number-with-slash');
+    const nonAscii = hostileNumber('product-number-non-ascii');
+    expect(space).toMatch(/^P [^ ]+$/);
+    expect(keyByDocumentedRule(space)).toBe(`${space.replace(' ', '_')}-${sha256Prefix(space)}`);
+    expect(keyByDocumentedRule(dot)).toBe(`${dot.replace('.', '_')}-${sha256Prefix(dot)}`);
+    expect(keyByDocumentedRule(slash)).toBe(`${slash.replace('/', '_')}-${sha256Prefix(slash)}`);
+    expect(nonAscii).toMatch(/^ÅÄÖ-Größe-[A-Za-z0-9_-]+$/);
+    expect(keyByDocumentedRule(nonAscii)).toBe(`AAO-Grosse-${nonAscii.slice(10)}-${sha256Prefix(nonAscii)}`);
+    for (const number of [space, dot, slash, nonAscii])
+      expect(products.has(keyByDocumentedRule(number))).toBe(true);
+
+    // Set aside: only what the rule cannot key (no number with PRODUCT_KEY=number), nothing sendable.
+    const withoutNumber = catalog.filter((p) => !p.number).map((p) => p.id);
+    expect(withoutNumber).toContain(
+      sims.catalog.hostile.find((h) => h.kind === 'product-without-number')!.id,
+    );
+    expect(new Set(result.progress.setAside.map((s) => `${s.source}:${s.id}`))).toEqual(
+      new Set(withoutNumber.map((id) => `products:${id}`)),
+    );
+    expect(result.progress.setAsideCount).toBe(result.progress.setAside.length);
   });
 
   it('continues as new on a small catalog and still completes correctly', async () => {

@@ -13,7 +13,7 @@ import { incrementalSyncWorkflowId, syncCoordinatorWorkflowId } from '../../src/
 import { fullSync, syncCoordinator } from '../../src/workflows';
 import { coordinatorStateQuery, syncDoneSignal } from '../../src/shared/messages';
 import type { IncrementalSyncResult } from '../../src/shared/sync-types';
-import type { RunningGateway } from '../../src/service';
+import type { RunningGateway, RunningService } from '../../src/service';
 import { waitFor } from '../support/processes';
 import { startSyncFixture, startTestService, type SyncFixture } from '../support/service';
 import type { Sims } from '../support/sims';
@@ -123,7 +123,9 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
     }
   });
 
-  it('leaves Occtoo with the newer values when two publishes are delivered in reverse order at once', async () => {
+  it('applies two syncs oldest first, one after the other, though their webhooks came newest first', async () => {
+    // Every sync re-reads the product when applied, so the final name alone cannot tell the order:
+    // what shows it is when each sync's run started and closed, on Temporal.
     const [id] = sims.catalog.productIds();
     const older = sims.bluestone.publish({
       contexts: ['en'],
@@ -135,22 +137,46 @@ describe('incremental sync and archive deletion through the webhook gateway', ()
       change: [{ id, name: 'Newer name' }],
       deliver: false,
     });
-    await Promise.all([
-      sims.bluestone.redeliver(newer.envelopes[0]),
-      sims.bluestone.redeliver(older.envelopes[0]),
-    ]);
-    await waitFor('both syncs to be applied', async () => {
-      const state = await env.client.workflow
-        .getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue))
-        .query(coordinatorStateQuery);
-      return state.applied === 2 ? state : undefined;
-    });
-    expect(sims.occtoo.entity('products', id)!.properties).toContainEqual({
-      id: 'Name',
-      value: 'Newer name',
-      language: 'en',
-    });
-    expect(occtooEqualsCatalog()).toEqual([]);
+    // No worker polls the task queue until both notices are with the coordinator: it sees them at
+    // once and its order alone decides which sync is applied first.
+    await fixture.service.stop();
+    const held = await startTestService(env, undefined, config, { roles: 'gateway' });
+    let worker: RunningService | undefined;
+    try {
+      sims.bluestone.webhooks.configure({
+        url: held.gateway!.webhookUrl,
+        secret: SECRET,
+        secretMode: 'header',
+      });
+      for (const publish of [newer, older])
+        expect((await sims.bluestone.redeliver(publish.envelopes[0])).outcome).toBe('delivered');
+      const coordinator = env.client.workflow.getHandle(syncCoordinatorWorkflowId(config.temporal.taskQueue));
+      const history = (await coordinator.fetchHistory()).events ?? [];
+      expect(history.filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(2);
+
+      worker = await startTestService(env, workflowBundle, config);
+      await waitFor('both syncs to be applied', async () => {
+        const state = await coordinator.query(coordinatorStateQuery);
+        return state.applied === 2 ? state : undefined;
+      });
+      const run = (publish: typeof older) =>
+        env.client.workflow
+          .getHandle(incrementalSyncWorkflowId(config.temporal.taskQueue, publish.syncs[0].id))
+          .describe();
+      const [olderRun, newerRun] = await Promise.all([run(older), run(newer)]);
+      expect([olderRun.status.name, newerRun.status.name]).toEqual(['COMPLETED', 'COMPLETED']);
+      // Oldest first, and not side by side: the older sync's run closed before the newer one started.
+      expect(olderRun.closeTime!.getTime()).toBeLessThanOrEqual(newerRun.startTime.getTime());
+      expect(sims.occtoo.entity('products', id)!.properties).toContainEqual({
+        id: 'Name',
+        value: 'Newer name',
+        language: 'en',
+      });
+      expect(occtooEqualsCatalog()).toEqual([]);
+    } finally {
+      await worker?.stop();
+      await held.stop();
+    }
   });
 
   it('starts one incremental sync for a delivery sent three times to two gateways', async () => {
