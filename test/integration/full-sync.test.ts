@@ -19,7 +19,7 @@ import { DEFAULT_PUSH_TUNING } from '../../src/pipeline/page-processor';
 const FAST_MEDIA = { ...DEFAULT_PUSH_TUNING, mediaPollIntervalMs: 20 };
 
 const sha256Prefix = (raw: string) => createHash('sha256').update(raw, 'utf8').digest('hex').slice(0, 8);
-/** Letters docs/mapping.md transliterates beyond what Unicode decomposition does. */
+/** Letters docs/mapping.md transliterates beyond what Unicode compatibility decomposition does. */
 const TRANSLITERATED: Record<string, string> = {
   ß: 'ss',
   æ: 'ae',
@@ -29,6 +29,15 @@ const TRANSLITERATED: Record<string, string> = {
   đ: 'd',
   ð: 'd',
   þ: 'th',
+  ı: 'i',
+  ẞ: 'SS',
+  Æ: 'AE',
+  Ø: 'O',
+  Œ: 'OE',
+  Ł: 'L',
+  Đ: 'D',
+  Ð: 'D',
+  Þ: 'TH',
 };
 
 /**
@@ -41,7 +50,7 @@ function keyByDocumentedRule(raw: string): string {
   const converted = [...raw]
     .map((c) => TRANSLITERATED[c] ?? c)
     .join('')
-    .normalize('NFD')
+    .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .replace(/[^A-Za-z0-9_-]/gu, '_');
   return `${converted.slice(0, 256 - 9)}-${sha256Prefix(raw)}`;
