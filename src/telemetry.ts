@@ -10,7 +10,8 @@ import type { Logger } from './logger';
  * `sync_entities_sent` is scraped as `sync_entities_sent_total`, `sync_import_duration` (unit
  * `seconds`) as `sync_import_duration_seconds`. deploy/grafana and deploy/prometheus use them.
  */
-function currentActivity(): Context | undefined {
+/** The running activity's context, or undefined outside an activity (a script, the CLI, a unit test). */
+export function currentActivity(): Context | undefined {
   try {
     return Context.current();
   } catch {

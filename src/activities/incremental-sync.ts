@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
+import { currentActivity } from '../telemetry';
 import type { SyncDeps } from './deps';
 import { allContexts } from '../config';
 import {
@@ -45,15 +46,6 @@ const LOOKUP_INVALID_RESPONSE_ATTEMPTS = 5;
 /** Heartbeat details of lookupSyncs: the lookups done so far, by notice. */
 interface LookupCheckpoint {
   lookups: (SyncLookup | null)[];
-}
-
-/** The activity's context, or undefined when called outside an activity (tests). */
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -184,7 +176,7 @@ export function createIncrementalSyncActivities(deps: SyncDeps) {
       notices: Pick<SyncDoneNotice, 'syncId' | 'context'>[];
     }): Promise<SyncLookup[]> {
       const configured = plans();
-      const ctx = activityContext();
+      const ctx = currentActivity();
       const resumed = ctx?.info.heartbeatDetails as LookupCheckpoint | undefined;
       const lookups: (SyncLookup | null)[] =
         resumed?.lookups?.length === input.notices.length ? resumed.lookups : input.notices.map(() => null);

@@ -1,4 +1,5 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { currentActivity } from '../telemetry';
 import { allContexts } from '../config';
 import { toActivityFailure } from '../http/api-error';
 import { filterProducts } from '../mapping/filters';
@@ -27,14 +28,6 @@ interface ResyncCheckpoint {
   batches: number;
   result: ResyncResult;
   setAsideCount: number;
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -96,7 +89,7 @@ export function createResyncActivities(deps: SyncDeps) {
     async resendProducts(input: ResyncInput): Promise<ResyncResult> {
       const passes = passesOf(input);
       const ids = [...new Set(input.productIds)];
-      const ctx = activityContext();
+      const ctx = currentActivity();
       const resumed = ctx?.info.heartbeatDetails as ResyncCheckpoint | undefined;
       const checkpoint: ResyncCheckpoint = resumed ?? {
         passIndex: 0,

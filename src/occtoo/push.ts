@@ -1,8 +1,7 @@
-import { Context } from '@temporalio/activity';
 import { ApiError, FailureType } from '../http/api-error';
 import { mapWithConcurrency } from '../http/concurrency';
 import { prepareImport } from './batching';
-import { recordImportLatency } from '../telemetry';
+import { currentActivity, recordImportLatency } from '../telemetry';
 import type { OcctooClient } from './client';
 import type { OcctooEntity } from './types';
 
@@ -77,11 +76,7 @@ export async function pushEntities(
 
 /** The workflow run of the activity pushing, if any (Temporal's run ids are the GUIDs Occtoo expects). */
 function activityRunId(): string | undefined {
-  try {
-    return Context.current().info.workflowExecution?.runId;
-  } catch {
-    return undefined; // not in an activity (a script, a unit test)
-  }
+  return currentActivity()?.info.workflowExecution?.runId;
 }
 
 async function importIsolating(

@@ -1,9 +1,8 @@
-import { Context } from '@temporalio/activity';
 import type { Logger } from '../logger';
 import type { OcctooClient } from '../occtoo/client';
 import { pushEntities, type PushOptions, type PushResult } from '../occtoo/push';
 import type { DryRunNote, PropertySlot, SentEntity, SyncRecord } from '../state/record';
-import { recordCleared } from '../telemetry';
+import { currentActivity, recordCleared } from '../telemetry';
 import { diffPage, type Candidate, type DiffSettings, type PageDiff } from './record-diff';
 
 /** Who read a page and when: what the record needs beside the entities. */
@@ -46,11 +45,7 @@ export function pageRun(given: Partial<PageRun> = {}, readAt = Date.now()): Page
 }
 
 function currentRunId(): string {
-  try {
-    return Context.current().info.workflowExecution?.runId ?? 'outside-temporal';
-  } catch {
-    return 'outside-temporal';
-  }
+  return currentActivity()?.info.workflowExecution?.runId ?? 'outside-temporal';
 }
 
 /** One source's and language's share of a superseded push: the slots it sent, by key. */
